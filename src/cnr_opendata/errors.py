@@ -64,26 +64,88 @@ class ProblemType:
 PROBLEM_TYPES: dict[str, ProblemType] = {
     t.code: t
     for t in [
-        ProblemType("package-error", "Package error", "The descriptor cannot be read or is not a valid Data Package descriptor."),
-        ProblemType("unsafe-path", "Unsafe path", "A resource or schema path points outside the package folder (absolute path, `..`, or a URL)."),
+        ProblemType(
+            "package-error",
+            "Package error",
+            "The descriptor cannot be read or is not a valid Data Package descriptor.",
+        ),
+        ProblemType(
+            "unsafe-path",
+            "Unsafe path",
+            "A resource or schema path points outside the package folder (absolute path, `..`, or a URL).",
+        ),
         ProblemType("missing-file", "Missing file", "A resource's data file does not exist."),
-        ProblemType("encoding-error", "Encoding error", "The file is not valid UTF-8 (often Windows-1252 from a spreadsheet): re-save it as « CSV UTF-8 »."),
-        ProblemType("bom-error", "Byte order mark", "The file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM."),
-        ProblemType("dialect-error", "Wrong delimiter", "The file is not comma-separated (e.g. semicolons from a French spreadsheet)."),
-        ProblemType("source-error", "Malformed CSV", "The CSV cannot be parsed: unterminated quote, truncated last line, NUL byte."),
-        ProblemType("header-error", "Header error", "The header row does not match the schema's field names (missing, extra, renamed or reordered column)."),
-        ProblemType("missing-label", "Missing column", "A field of the schema has no column in the file."),
-        ProblemType("extra-label", "Extra column", "The file has a column that the schema does not declare."),
-        ProblemType("incorrect-label", "Unexpected column", "A column name differs from the schema's field at that position."),
+        ProblemType(
+            "encoding-error",
+            "Encoding error",
+            "The file is not valid UTF-8 (often Windows-1252 from a spreadsheet): re-save it as « CSV UTF-8 ».",
+        ),
+        ProblemType(
+            "bom-error",
+            "Byte order mark",
+            "The file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM.",
+        ),
+        ProblemType(
+            "dialect-error",
+            "Wrong delimiter",
+            "The file is not comma-separated (e.g. semicolons from a French spreadsheet).",
+        ),
+        ProblemType(
+            "source-error",
+            "Malformed CSV",
+            "The CSV cannot be parsed: unterminated quote, truncated last line, NUL byte.",
+        ),
+        ProblemType(
+            "header-error",
+            "Header error",
+            "The header row does not match the schema's field names (missing, extra, renamed or reordered column).",
+        ),
+        ProblemType(
+            "missing-label", "Missing column", "A field of the schema has no column in the file."
+        ),
+        ProblemType(
+            "extra-label", "Extra column", "The file has a column that the schema does not declare."
+        ),
+        ProblemType(
+            "incorrect-label",
+            "Unexpected column",
+            "A column name differs from the schema's field at that position.",
+        ),
         ProblemType("blank-row", "Blank row", "A row has no value at all."),
-        ProblemType("missing-cell", "Missing cell", "A row has fewer cells than the header (often a truncated line)."),
+        ProblemType(
+            "missing-cell",
+            "Missing cell",
+            "A row has fewer cells than the header (often a truncated line).",
+        ),
         ProblemType("extra-cell", "Extra cell", "A row has more cells than the header."),
-        ProblemType("type-error", "Type error", "A value does not match the field's type or format (e.g. a date that is not YYYY-MM-DD)."),
-        ProblemType("constraint-error", "Constraint error", "A value breaks a field constraint: required, enum, pattern, minimum, maximum, length."),
-        ProblemType("unique-error", "Unique error", "A field declared unique has a repeated value."),
-        ProblemType("primary-key", "Primary key error", "The primary key of a row repeats an earlier row (duplicate id)."),
-        ProblemType("foreign-key", "Foreign key error", "A reference points to no row of the referenced table."),
-        ProblemType("cross-table", "Cross-table rule", "A rule that the data itself states is broken (stated counts, hierarchy, date order)."),
+        ProblemType(
+            "type-error",
+            "Type error",
+            "A value does not match the field's type or format (e.g. a date that is not YYYY-MM-DD).",
+        ),
+        ProblemType(
+            "constraint-error",
+            "Constraint error",
+            "A value breaks a field constraint: required, enum, pattern, minimum, maximum, length.",
+        ),
+        ProblemType(
+            "unique-error", "Unique error", "A field declared unique has a repeated value."
+        ),
+        ProblemType(
+            "primary-key",
+            "Primary key error",
+            "The primary key of a row repeats an earlier row (duplicate id).",
+        ),
+        ProblemType(
+            "foreign-key",
+            "Foreign key error",
+            "A reference points to no row of the referenced table.",
+        ),
+        ProblemType(
+            "cross-table",
+            "Cross-table rule",
+            "A rule that the data itself states is broken (stated counts, hierarchy, date order).",
+        ),
     ]
 }
 
@@ -144,7 +206,9 @@ class Report:
             return f"valid: {tables} tables, {rows} rows, no problem"
         counts = Counter(p.code for p in self.problems)
         detail = ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
-        return f"invalid: {len(self.problems)} problem(s) in {tables} tables, {rows} rows ({detail})"
+        return (
+            f"invalid: {len(self.problems)} problem(s) in {tables} tables, {rows} rows ({detail})"
+        )
 
     def to_json(self) -> str:
         return json.dumps(

@@ -147,7 +147,9 @@ def load_package(path: str | Path | None = None) -> Package:
             )
         full = root / relpath
         if not full.resolve().is_relative_to(root):
-            raise PackageError(f"unsafe-path: resource {res['name']!r} resolves outside the package")
+            raise PackageError(
+                f"unsafe-path: resource {res['name']!r} resolves outside the package"
+            )
         resources.append(Resource(res["name"], relpath, full, schema, res))
         inlined.append({**res, "schema": schema})
     return Package(root, {**descriptor, "resources": inlined}, resources)
