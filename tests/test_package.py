@@ -72,7 +72,9 @@ def test_stated_facts_are_in_the_tables() -> None:
     assert events["reunion-hautes-alpes-2023-11-14"]["territory_id"] == "dep-05"
     restitution = events["restitution-2024-t1"]
     assert (restitution["start_date"], restitution["end_date"], restitution["date_precision"]) == (
-        "2024-01-01", "2024-03-31", "trimestre",
+        "2024-01-01",
+        "2024-03-31",
+        "trimestre",
     )
     codes_ = {t["insee_code"] for t in rows("territories")}
     assert {"93", "83", "83137", "83126", "83050", "83119", "13055"} <= codes_
@@ -105,8 +107,19 @@ def test_sources_keep_their_sha256() -> None:
 def test_schemas_have_the_keys_schema_data_gouv_fr_asks() -> None:
     package = load_package()
     for r in package.resources:
-        for key in ("name", "title", "description", "version", "contributors", "homepage", "path",
-                    "created", "lastModified", "licenses", "countryCode"):
+        for key in (
+            "name",
+            "title",
+            "description",
+            "version",
+            "contributors",
+            "homepage",
+            "path",
+            "created",
+            "lastModified",
+            "licenses",
+            "countryCode",
+        ):
             assert key in r.schema, (r.name, key)
         for f in r.schema["fields"]:
             assert f.get("title") and f.get("description") and "example" in f, (r.name, f["name"])
@@ -126,14 +139,32 @@ CASES = {
         {"raw": {"glossary": text("glossary").encode("cp1252", errors="replace")}},
         ("encoding-error", 2, None),
     ),
-    "semicolon": ({"csv": {"challenges": text("challenges").replace(",", ";")}}, ("dialect-error", 1, None)),
-    "bom": ({"raw": {"challenges": b"\xef\xbb\xbf" + text("challenges").encode()}}, ("bom-error", 1, None)),
+    "semicolon": (
+        {"csv": {"challenges": text("challenges").replace(",", ";")}},
+        ("dialect-error", 1, None),
+    ),
+    "bom": (
+        {"raw": {"challenges": b"\xef\xbb\xbf" + text("challenges").encode()}},
+        ("bom-error", 1, None),
+    ),
     "missing-column": (
-        {"csv": {"challenges": "\n".join(",".join(line.split(",")[:-1]) for line in text("challenges").splitlines()) + "\n"}},
+        {
+            "csv": {
+                "challenges": "\n".join(
+                    ",".join(line.split(",")[:-1]) for line in text("challenges").splitlines()
+                )
+                + "\n"
+            }
+        },
         ("missing-label", 1, "source_location"),
     ),
     "extra-column": (
-        {"csv": {"challenges": "\n".join(line + ",x" for line in text("challenges").splitlines()) + "\n"}},
+        {
+            "csv": {
+                "challenges": "\n".join(line + ",x" for line in text("challenges").splitlines())
+                + "\n"
+            }
+        },
         ("extra-label", 1, "x"),
     ),
     "duplicate-id": (
@@ -141,8 +172,18 @@ CASES = {
         ("primary-key", 7, "id"),
     ),
     "broken-foreign-key": (
-        {"rows": {"project_challenges": [{"project_id": "var-2023-qpv-toulon", "challenge_id": "defi-9",
-                                           "basis": "infere", "rationale": "r"}]}},
+        {
+            "rows": {
+                "project_challenges": [
+                    {
+                        "project_id": "var-2023-qpv-toulon",
+                        "challenge_id": "defi-9",
+                        "basis": "infere",
+                        "rationale": "r",
+                    }
+                ]
+            }
+        },
         ("foreign-key", 11, "challenge_id"),
     ),
     "invalid-date": (
@@ -150,7 +191,13 @@ CASES = {
         ("type-error", 2, "end_date"),
     ),
     "value-outside-enum": (
-        {"csv": {"projects": text("projects").replace(",en-cours,EN COURS,", ",en cours,EN COURS,", 1)}},
+        {
+            "csv": {
+                "projects": text("projects").replace(
+                    ",en-cours,EN COURS,", ",en cours,EN COURS,", 1
+                )
+            }
+        },
         ("constraint-error", 6, "status"),
     ),
     "empty-required-cell": (
@@ -158,7 +205,13 @@ CASES = {
         ("constraint-error", 2, "kind"),
     ),
     "truncated-last-line": (
-        {"csv": {"challenges": text("challenges")[: text("challenges").rindex("sante-mentale,,") + 40]}},
+        {
+            "csv": {
+                "challenges": text("challenges")[
+                    : text("challenges").rindex("sante-mentale,,") + 40
+                ]
+            }
+        },
         ("missing-cell", 6, "source_id"),
     ),
     "truncated-in-quotes": (
@@ -185,7 +238,9 @@ def test_bad_input_cli_exit_1_and_builds_nothing(write_package, tmp_path: Path, 
     result = CliRunner().invoke(cli, ["validate", str(pkg)])
     assert result.exit_code == 1
     location = f":{row}" + (f":{column}" if column else "")
-    assert any(location + f": {code}: " in line for line in result.output.splitlines()), result.output
+    assert any(location + f": {code}: " in line for line in result.output.splitlines()), (
+        result.output
+    )
     assert "Traceback" not in result.output
     build = CliRunner().invoke(cli, ["build", str(pkg), "-o", str(out)])
     assert build.exit_code == 1
@@ -195,9 +250,21 @@ def test_bad_input_cli_exit_1_and_builds_nothing(write_package, tmp_path: Path, 
 
 def test_hostile_text_in_a_text_cell_is_valid_and_kept(write_package, tmp_path: Path) -> None:
     hostile = 'Il a dit "non"\nligne 2 <script>alert(1)</script> \\ fin'
-    pkg = write_package(rows={"glossary": [{"id": "hostile", "term": hostile, "expansion": "", "definition": hostile,
-                                            "basis": "curateur", "source_id": "curation-cnr-opendata",
-                                            "source_location": ""}]})
+    pkg = write_package(
+        rows={
+            "glossary": [
+                {
+                    "id": "hostile",
+                    "term": hostile,
+                    "expansion": "",
+                    "definition": hostile,
+                    "basis": "curateur",
+                    "source_id": "curation-cnr-opendata",
+                    "source_location": "",
+                }
+            ]
+        }
+    )
     assert validate_package(pkg).valid
     from cnr_opendata.release import build_release
 
@@ -209,9 +276,21 @@ def test_hostile_text_in_a_text_cell_is_valid_and_kept(write_package, tmp_path: 
 
 
 def test_hostile_text_in_an_id_is_reported_on_one_line(write_package) -> None:
-    pkg = write_package(rows={"glossary": [{"id": 'x"\n<script>', "term": "t", "expansion": "", "definition": "",
-                                            "basis": "curateur", "source_id": "curation-cnr-opendata",
-                                            "source_location": ""}]})
+    pkg = write_package(
+        rows={
+            "glossary": [
+                {
+                    "id": 'x"\n<script>',
+                    "term": "t",
+                    "expansion": "",
+                    "definition": "",
+                    "basis": "curateur",
+                    "source_id": "curation-cnr-opendata",
+                    "source_location": "",
+                }
+            ]
+        }
+    )
     report = validate_package(pkg)
     (problem,) = [p for p in report if p.column == "id"]
     assert problem.code == "constraint-error"
@@ -255,7 +334,12 @@ def test_a_missing_var_project_breaks_the_stated_count(write_package) -> None:
     # the link tables still refer to the removed project: drop them from the check
     report = validate_package(pkg)
     assert any(p.code == "foreign-key" for p in report)
-    pkg2 = write_package(name="pkg2", descriptor=lambda d: d["rules"].__setitem__(0, {**d["rules"][0], "indicator": "projets-realises-paca"}))
+    pkg2 = write_package(
+        name="pkg2",
+        descriptor=lambda d: d["rules"].__setitem__(
+            0, {**d["rules"][0], "indicator": "projets-realises-paca"}
+        ),
+    )
     report2 = validate_package(pkg2)
     (problem,) = [p for p in report2 if p.code == "cross-table"]
     assert "var-projects-count" in problem.message and "7 row(s)" in problem.message
@@ -263,19 +347,25 @@ def test_a_missing_var_project_breaks_the_stated_count(write_package) -> None:
 
 
 def test_regional_done_plus_under_way_must_equal_total(write_package) -> None:
-    pkg = write_package(csv={"indicators": text("indicators").replace(",27,projets,", ",26,projets,")})
+    pkg = write_package(
+        csv={"indicators": text("indicators").replace(",27,projets,", ",26,projets,")}
+    )
     (problem,) = [p for p in validate_package(pkg) if p.code == "cross-table"]
     assert "14 (projets-realises-paca) + 26 (projets-en-cours-paca) = 40" in problem.message
 
 
 def test_project_territory_must_lie_in_its_departement(write_package) -> None:
-    pkg = write_package(csv={"projects": text("projects").replace(",dep-83,com-83137,", ",dep-83,com-13055,")})
+    pkg = write_package(
+        csv={"projects": text("projects").replace(",dep-83,com-83137,", ",dep-83,com-13055,")}
+    )
     (problem,) = [p for p in validate_package(pkg) if p.code == "cross-table"]
     assert problem.column == "territory_id" and "'com-13055' does not lie within" in problem.message
 
 
 def test_dates_must_be_ordered(write_package) -> None:
-    pkg = write_package(csv={"projects": text("projects").replace("2023-06-01,2023-09-30", "2023-10-01,2023-09-30")})
+    pkg = write_package(
+        csv={"projects": text("projects").replace("2023-06-01,2023-09-30", "2023-10-01,2023-09-30")}
+    )
     (problem,) = [p for p in validate_package(pkg) if p.code == "cross-table"]
     assert problem.row == 2 and problem.column == "end_date"
 
@@ -291,14 +381,22 @@ def test_problem_format_and_json_report(write_package) -> None:
     assert data["valid"] is False
     (p,) = data["problems"]
     assert (p["row"], p["column"], p["code"]) == (2, "end_date", "type-error")
-    assert Problem(**p).format().endswith('end_date: type-error: "30/09/2023" is not a date in the form YYYY-MM-DD (type date)')
+    assert (
+        Problem(**p)
+        .format()
+        .endswith(
+            'end_date: type-error: "30/09/2023" is not a date in the form YYYY-MM-DD (type date)'
+        )
+    )
 
 
 def test_frictionless_engine_reports_the_same_kinds(write_package) -> None:
     pkg = write_package(csv={"projects": text("projects").replace("2023-09-30", "2023-09-31")})
     native = validate_package(pkg)
     reference = validate_package(pkg, engine="frictionless")
-    assert {(p.code, p.row, p.column) for p in native} == {(p.code, p.row, p.column) for p in reference}
+    assert {(p.code, p.row, p.column) for p in native} == {
+        (p.code, p.row, p.column) for p in reference
+    }
 
 
 def test_validate_cli_valid_package() -> None:

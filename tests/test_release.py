@@ -31,8 +31,13 @@ def test_build_writes_the_release_folder(tmp_path: Path) -> None:
     release = build_release(None, tmp_path)
     assert release.path == tmp_path / "cnr-sante-projets-1.0.0"
     names = {p.relative_to(release.path).as_posix() for p in release.path.rglob("*") if p.is_file()}
-    assert {"datapackage.json", "README.md", "data/projects.csv", "schemas/projects.json",
-            "cnr-sante-projets-1.0.0.zip"} <= names
+    assert {
+        "datapackage.json",
+        "README.md",
+        "data/projects.csv",
+        "schemas/projects.json",
+        "cnr-sante-projets-1.0.0.zip",
+    } <= names
     assert release.stats["rows"] == 127
 
 
@@ -47,8 +52,17 @@ def test_descriptor_has_bytes_and_hash_of_each_csv(real_release: Path) -> None:
 
 def test_release_passes_frictionless_validate(real_release: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "frictionless", "validate", "--json", str(real_release / "datapackage.json")],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "frictionless",
+            "validate",
+            "--json",
+            str(real_release / "datapackage.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     report = json.loads(result.stdout)
     assert report["valid"], result.stdout[:2000]
@@ -71,12 +85,16 @@ def test_zip_holds_the_whole_release(real_release: Path) -> None:
     with zipfile.ZipFile(real_release / "cnr-sante-projets-1.0.0.zip") as zf:
         names = set(zf.namelist())
         inside = zf.read("cnr-sante-projets-1.0.0/data/projects.csv")
-    on_disk = {f"cnr-sante-projets-1.0.0/{p}" for p in digests(real_release) if not p.endswith(".zip")}
+    on_disk = {
+        f"cnr-sante-projets-1.0.0/{p}" for p in digests(real_release) if not p.endswith(".zip")
+    }
     assert names == on_disk
     assert inside == (real_release / "data" / "projects.csv").read_bytes()
 
 
-def test_invalid_package_builds_nothing_and_keeps_the_previous_release(write_package, tmp_path: Path) -> None:
+def test_invalid_package_builds_nothing_and_keeps_the_previous_release(
+    write_package, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     good = build_release(None, out).path
     before = digests(good)
@@ -126,30 +144,68 @@ def test_find_release_explains_what_to_do(tmp_path: Path) -> None:
 def test_build_cli_matches_library(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["build", "-o", str(tmp_path), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"built {tmp_path / 'cnr-sante-projets-1.0.0'}: 11 tables, 127 rows")
-    assert digests(tmp_path / "cnr-sante-projets-1.0.0") == digests(build_release(None, tmp_path / "lib").path)
+    assert result.output.startswith(
+        f"built {tmp_path / 'cnr-sante-projets-1.0.0'}: 11 tables, 127 rows"
+    )
+    assert digests(tmp_path / "cnr-sante-projets-1.0.0") == digests(
+        build_release(None, tmp_path / "lib").path
+    )
 
 
 @pytest.mark.slow
 def test_wheel_ships_the_package_and_builds_from_any_folder(tmp_path: Path) -> None:
     """`pip install .` then `cnr-opendata build` works outside the source tree."""
     wheel_dir = tmp_path / "wheel"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(wheel_dir), str(REPO)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(wheel_dir),
+            str(REPO),
+        ],
+        check=True,
+    )
     (wheel,) = wheel_dir.glob("*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
     assert "cnr_opendata/_bundled/datapackage/datapackage.json" in names
     assert "cnr_opendata/_bundled/datapackage/data/projects.csv" in names
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+    )
     work = tmp_path / "elsewhere"
     work.mkdir()
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); import cnr_opendata; assert cnr_opendata.__file__.startswith(sys.argv[1]); from cnr_opendata.cli import cli; cli(args=sys.argv[2:])",
-         str(target), "build", "--quiet"],
-        cwd=work, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import cnr_opendata; assert cnr_opendata.__file__.startswith(sys.argv[1]); from cnr_opendata.cli import cli; cli(args=sys.argv[2:])",
+            str(target),
+            "build",
+            "--quiet",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert (work / "build" / "cnr-sante-projets-1.0.0" / "data" / "projects.csv").is_file()

@@ -25,8 +25,7 @@ from cnr_opendata.package import Package, Resource
 
 def _rows(resource: Resource) -> Iterator[tuple[int, dict[str, str]]]:
     with resource.path.open(encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            yield i, row
+        yield from enumerate(csv.DictReader(fh), start=2)
 
 
 def _display(resource: Resource) -> str:

@@ -220,3 +220,19 @@ class Report:
             ensure_ascii=False,
             indent=2,
         )
+
+
+def problem_types_markdown() -> str:
+    """The error reference (``docs/errors.md``), generated from :data:`PROBLEM_TYPES`."""
+    lines = [
+        "# Problem codes",
+        "",
+        "Generated from `cnr_opendata.errors.PROBLEM_TYPES`; codes are stable, tools may match",
+        "on them. `cnr-opendata validate` prints each problem as `path:row:column: code: message`",
+        "(row 1 is the header, as in a spreadsheet and in frictionless).",
+        "",
+        "| code | title | meaning and fix |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{t.code}` | {t.title} | {t.description} |" for t in PROBLEM_TYPES.values()]
+    return "\n".join(lines) + "\n"

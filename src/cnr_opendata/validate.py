@@ -168,6 +168,7 @@ def _quote(value: str, limit: int = 60) -> str:
 class _TableResult:
     def __init__(self) -> None:
         self.rows = 0
+        self.broken = False
         self.keys: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
         self.fk_pending: list[tuple[int, list[str], str, list[str], tuple[str, ...]]] = []
 
@@ -178,6 +179,7 @@ def _validate_table(
     key_sets: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]],
     wanted_keys: dict[str, set[tuple[str, ...]]],
     problems: list[Problem],
+    broken: set[str],
 ) -> _TableResult:
     display = _display(package, resource)
     result = _TableResult()
@@ -202,7 +204,9 @@ def _validate_table(
 
     for row_number, cells in read_rows(resource.path, display, report):
         if row_number == 1:
-            _check_header(display, resource.name, names, cells, problems)
+            if not _check_header(display, resource.name, names, cells, problems):
+                result.broken = True
+                break
             continue
         result.rows += 1
         if not any(cells):
@@ -301,6 +305,8 @@ def _validate_table(
             if all(v is None for v in fv):
                 continue
             kv = tuple(v or "" for v in fv)
+            if ref_res in broken:
+                continue
             known = key_sets.get(ref_res, {}).get(tuple(ref_fields))
             if known is not None and ref_res != resource.name:
                 if kv not in known:
@@ -335,42 +341,63 @@ def _fk_problem(
 
 def _check_header(
     display: str, table: str, names: list[str], header: list[str], problems: list[Problem]
-) -> None:
-    for i, name in enumerate(names):
-        if i >= len(header):
-            problems.append(
-                Problem(
-                    display,
-                    1,
-                    name,
-                    "missing-label",
-                    f"column {name!r} is missing from the header",
-                    table,
-                )
-            )
-        elif header[i] != name:
-            hint = " (columns are reordered or renamed)" if header[i] in names else ""
-            problems.append(
-                Problem(
-                    display,
-                    1,
-                    name,
-                    "incorrect-label",
-                    f"column {i + 1} is {header[i]!r}, the schema expects {name!r}{hint}",
-                    table,
-                )
-            )
-    for j in range(len(names), len(header)):
+) -> bool:
+    """Report header problems by name (not by position, which would cascade); ``True`` if the
+    header matches the schema exactly."""
+    if header == names:
+        return True
+    missing = [n for n in names if n not in header]
+    extra = [h for h in header if h not in names]
+    for name in missing:
         problems.append(
             Problem(
                 display,
                 1,
-                header[j] or f"column {j + 1}",
-                "extra-label",
-                f"column {header[j]!r} is not in the schema",
+                name,
+                "missing-label",
+                f"column {name!r} is missing from the header",
                 table,
             )
         )
+    for j, label in enumerate(header):
+        if label in extra:
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    label or f"column {j + 1}",
+                    "extra-label",
+                    f"column {j + 1} {label!r} is not in the schema",
+                    table,
+                )
+            )
+    if not missing and not extra:
+        for i, name in enumerate(names):
+            if header[i] != name:
+                problems.append(
+                    Problem(
+                        display,
+                        1,
+                        name,
+                        "incorrect-label",
+                        f"column {i + 1} is {header[i]!r}, the schema expects {name!r} "
+                        "(columns are in another order)",
+                        table,
+                    )
+                )
+    if len(problems) and problems[-1].table == table:
+        problems.append(
+            Problem(
+                display,
+                1,
+                None,
+                "header-error",
+                "rows of this table were not checked: fix the header first "
+                f"(expected: {','.join(names)})",
+                table,
+            )
+        )
+    return False
 
 
 def _display(package: Package, resource: Resource) -> str:
@@ -406,16 +433,21 @@ def validate_native(package: Package) -> Report:
             wanted.setdefault(ref, set()).add(tuple(ref_fields))
     key_sets: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]] = {}
     pending: list[tuple[Resource, _TableResult]] = []
+    broken: set[str] = set()
     rows = 0
     for resource in _order(package):
-        result = _validate_table(package, resource, key_sets, wanted, problems)
+        result = _validate_table(package, resource, key_sets, wanted, problems, broken)
         key_sets[resource.name] = result.keys
+        if result.broken:
+            broken.add(resource.name)
         rows += result.rows
         pending.append((resource, result))
     names = {r.name for r in package.resources}
     for resource, result in pending:
         display = _display(package, resource)
         for row, fields, ref_res, ref_fields, kv in result.fk_pending:
+            if ref_res in broken:
+                continue
             if ref_res not in names:
                 problems.append(
                     Problem(
