@@ -131,6 +131,61 @@ def build(package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool
 
 # ---- rdf: query / serve ----------------------------------------------------------------------
 
+
+_RELEASE_OPTION = click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Release folder (default: the newest under build/).",
+)
+
+
+@cli.command()
+@click.argument("sparql", metavar="[QUERY]", required=False)
+@click.option(
+    "-f",
+    "--file",
+    "query_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the query from FILE (- for standard input).",
+)
+@_RELEASE_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "tsv", "xml", "ttl", "nt", "jsonld"]),
+    help="Output format. Default: table on a terminal; otherwise csv for SELECT/ASK and "
+    "ttl for CONSTRUCT/DESCRIBE.",
+)
+def query(sparql: str | None, query_file: Any, release_dir: Path | None, fmt: str | None) -> None:
+    """Run a SPARQL query (SELECT, ASK, CONSTRUCT, DESCRIBE) over a release.
+
+    The first query loads the release's N-Triples into an on-disk store
+    (<release>/.store/); later queries reuse it and start at once. Results come in the
+    standard formats: SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD for graphs.
+
+    \b
+    Examples:
+      cnr-opendata query 'SELECT ?p ?title WHERE { ?p <http://purl.org/dc/terms/title> ?title }'
+      cnr-opendata query -f vocab/queries/01-statuts.rq --format csv > statuts.csv
+    """
+    from cnr_opendata.query import run_query
+
+    if (sparql is None) == (query_file is None):
+        raise click.UsageError("give a QUERY or -f FILE (one of them)")
+    text = sparql if sparql is not None else query_file.read()
+    graph_format = None
+    if fmt is None:
+        fmt, graph_format = ("table", "table") if sys.stdout.isatty() else ("csv", "ttl")
+    result = run_query(
+        release_dir,
+        text,
+        format=fmt,
+        graph_format=graph_format,
+        progress=lambda msg: click.echo(msg, err=True),
+    )
+    click.echo(result, nl=False)
+
 # ---- extract ---------------------------------------------------------------------------------
 
 # ---- publish ---------------------------------------------------------------------------------
