@@ -186,6 +186,64 @@ def query(sparql: str | None, query_file: Any, release_dir: Path | None, fmt: st
     )
     click.echo(result, nl=False)
 
+
+@cli.command()
+@_RELEASE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port (0: any free port).")
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Time limit of a query, in seconds: past it, the query is stopped (503).",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Query processes (default: CPUs, at least 2)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not log each request.")
+def serve(
+    release_dir: Path | None,
+    host: str,
+    port: int,
+    timeout: float,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Serve a release: a read-only SPARQL 1.1 endpoint at /sparql, a query page at /,
+    the static site at /site/, and each resource at its IRI path (/projet/<id>…).
+
+    Content negotiation (Accept or ?format=) gives JSON, XML, CSV, TSV results and Turtle,
+    N-Triples or JSON-LD graphs; UPDATE is refused. Binds 127.0.0.1 unless told otherwise.
+
+    \b
+    Example:
+      cnr-opendata serve --port 8000 --timeout 10
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
+           http://127.0.0.1:8000/sparql
+    """
+    from cnr_opendata.serve import is_loopback, serve_release
+
+    if not is_loopback(host):
+        click.echo(f"warning: listening on {host}: other machines can query this server", err=True)
+
+    def ready(server: Any) -> None:
+        release = server.app.release
+        click.echo(f"serving {release.path} at {server.url} (SPARQL: {server.url}sparql)")
+        click.echo("press Ctrl-C to stop", err=True)
+
+    serve_release(
+        release_dir,
+        host,
+        port,
+        timeout=timeout,
+        workers=workers,
+        quiet=quiet,
+        ready=ready,
+        progress=lambda msg: click.echo(msg, err=True),
+    )
+
+
 # ---- extract ---------------------------------------------------------------------------------
 
 # ---- publish ---------------------------------------------------------------------------------
