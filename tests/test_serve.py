@@ -444,3 +444,57 @@ def test_cli_serve_refuses_a_port_in_use(release: Path) -> None:
         )
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+
+
+# ---- robustness ------------------------------------------------------------------------------
+
+
+def test_a_worker_killed_from_outside_is_replaced(release: Path) -> None:
+    srv, thread = start(release, workers=2)
+    try:
+        for w in list(srv.app.pool._all):
+            w.process.kill()
+            w.process.wait()
+        with httpx.Client(base_url=srv.url, timeout=60) as c:
+            for _ in range(4):
+                assert c.get("/sparql", params={"query": TITLES}).status_code == 200
+    finally:
+        stop(srv, thread)
+
+
+def test_an_answer_over_the_size_limit_is_refused_with_advice(release: Path) -> None:
+    srv, thread = start(release, workers=1, max_result_bytes=200)
+    try:
+        r = httpx.get(srv.url + "sparql", params={"query": TITLES}, timeout=60)
+        assert r.status_code == 500
+        assert r.text == "the answer is larger than 200 bytes: add a LIMIT or narrow the query\n"
+        ok = httpx.get(srv.url + "sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+        assert ok.json()["boolean"] is True
+    finally:
+        stop(srv, thread)
+
+
+def test_html_answers_for_graphs_and_booleans(client: httpx.Client) -> None:
+    html = {"Accept": "text/html"}
+    r = client.get("/sparql", params={"query": CONSTRUCT}, headers=html)
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<th>sujet</th>" in r.text and f"{len(PROJECTS)} lignes" in r.text
+    assert "<script" not in r.text.lower()
+    r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}, headers=html)
+    assert "<strong>vrai</strong>" in r.text
+
+
+def test_format_as_a_media_type_and_unknown_formats(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": TITLES, "format": "text/csv"})
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    r = client.get("/sparql", params={"query": TITLES, "format": "yaml"})
+    assert r.status_code == 400 and r.text.startswith("unknown format 'yaml'")
+    r = client.get("/sparql", params={"query": TITLES, "format": "ttl"})
+    assert r.status_code == 400 and "use json, xml, csv or tsv" in r.text
+    assert r.headers["access-control-allow-origin"] == "*"  # errors too, for browser clients
+
+
+def test_accept_that_fits_only_the_other_query_form_is_406(client: httpx.Client) -> None:
+    r = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
+    assert r.status_code == 406
+    assert r.text == "no acceptable format for the answer of this CONSTRUCT/DESCRIBE query\n"

@@ -358,8 +358,10 @@ def _build_store(ntriples: Path, home: Path, stamp: dict[str, Any]) -> float:
     import pyoxigraph as ox
 
     home.parent.mkdir(parents=True, exist_ok=True)
+    # We hold the lock: leftovers of a build that was killed can go.
+    for stale in home.parent.glob(f"{home.name}.tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = home.with_name(f"{home.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     started = time.perf_counter()
     try:
@@ -433,6 +435,10 @@ class QuerySyntaxError(QueryError):
         super().__init__(message)
         self.line = line
         self.column = column
+
+
+class FormatNotAcceptable(QueryError):
+    """None of the formats the caller accepts fits the query's form (SELECT vs CONSTRUCT)."""
 
 
 class ResultTooLarge(QueryError):
@@ -538,7 +544,7 @@ def evaluate(
     name = formats[1] if kind == "graph" else formats[0]
     if name is None:
         form = "CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK"
-        raise QueryError(f"no acceptable format for the answer of this {form} query")
+        raise FormatNotAcceptable(f"no acceptable format for the answer of this {form} query")
     fmt = resolve_format(name)
     if fmt.kind not in ("any", "graph" if kind == "graph" else "solutions"):
         if kind == "graph":

@@ -49,6 +49,7 @@ from cnr_opendata.errors import CnrOpendataError, QueryError
 from cnr_opendata.query import (
     FORMATS,
     WELL_KNOWN_PREFIXES,
+    FormatNotAcceptable,
     ReleaseInfo,
     ResultTooLarge,
     evaluate,
@@ -139,6 +140,8 @@ def _worker_entry() -> None:
                 )
             except ResultTooLarge as exc:
                 reply = ("error", 500, str(exc))
+            except FormatNotAcceptable as exc:
+                reply = ("error", 406, str(exc))
             except QueryError as exc:
                 reply = ("error", 400, str(exc))
             except Exception as exc:  # a bug must not kill the worker silently
@@ -255,13 +258,17 @@ class QueryPool:
         """Answer ``query`` in a worker (see :func:`~cnr_opendata.query.evaluate` for
         ``formats``); raises :class:`WorkerError` (parser message…) or :class:`QueryTimeout`."""
         deadline = time.monotonic() + timeout
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryTimeout(
-                f"every query worker ({self.size}) stayed busy for the whole time limit "
-                f"({timeout:g} s); try again later"
-            ) from None
+        while True:
+            try:
+                worker = self._idle.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise QueryTimeout(
+                    f"every query worker ({self.size}) stayed busy for the whole time limit "
+                    f"({timeout:g} s); try again later"
+                ) from None
+            if worker.process.poll() is None:
+                break
+            self._discard(worker)  # died while idle (killed from outside): replace it
         try:
             _write_frame(worker.requests, (query, formats))
             if not worker.wait_readable(deadline - time.monotonic()):
@@ -320,20 +327,15 @@ GRAPH_OFFERS: list[tuple[str, str]] = [
     ("text/plain", "table"),
 ]
 #: ``?format=`` values: (format for SELECT/ASK, format for graphs).
+_FORMAT_NAMES = {
+    **{name: name for name in ("json", "xml", "csv", "tsv", "html", "table", "ttl", "nt")},
+    **{"jsonld": "jsonld", "json-ld": "jsonld", "turtle": "ttl", "ntriples": "nt"},
+    "text": "table",
+}
+#: ``?format=`` values: (format for SELECT/ASK, format for graphs). A format that does not fit
+#: the query's form (``csv`` for a CONSTRUCT) is answered 400 with the formats that do.
 FORMAT_PARAMS: dict[str, tuple[str | None, str | None]] = {
-    "json": ("json", "jsonld"),
-    "xml": ("xml", None),
-    "csv": ("csv", None),
-    "tsv": ("tsv", None),
-    "html": ("html", "html"),
-    "table": ("table", "table"),
-    "text": ("table", "table"),
-    "ttl": (None, "ttl"),
-    "turtle": (None, "ttl"),
-    "nt": (None, "nt"),
-    "ntriples": (None, "nt"),
-    "jsonld": (None, "jsonld"),
-    "json-ld": (None, "jsonld"),
+    key: (name, "jsonld" if name == "json" else name) for key, name in _FORMAT_NAMES.items()
 }
 
 
