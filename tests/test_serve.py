@@ -498,3 +498,18 @@ def test_accept_that_fits_only_the_other_query_form_is_406(client: httpx.Client)
     r = client.get("/sparql", params={"query": CONSTRUCT}, headers={"Accept": "text/csv"})
     assert r.status_code == 406
     assert r.text == "no acceptable format for the answer of this CONSTRUCT/DESCRIBE query\n"
+
+
+def test_home_page_shows_the_endpoint_address(server: SparqlServer, client: httpx.Client) -> None:
+    page = client.get("/").text
+    assert f"{server.url}sparql</code>" in page
+    assert '<a href="/site/">Site</a>' in page
+
+
+def test_a_release_without_site_links_to_none(tmp_path: Path) -> None:
+    srv, thread = start(write_release(tmp_path / "build", site=False), workers=1)
+    try:
+        assert "/site/" not in httpx.get(srv.url, timeout=60).text
+        assert httpx.get(srv.url + "site/index.html", timeout=60).status_code == 404
+    finally:
+        stop(srv, thread)

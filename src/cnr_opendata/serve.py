@@ -415,14 +415,15 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _page(title: str, body: str, *, subtitle: str = "") -> bytes:
+def _page(title: str, body: str, *, subtitle: str = "", site: bool = False) -> bytes:
     sub = f'<p class="meta">{_e(subtitle)}</p>' if subtitle else ""
+    nav = '<a href="/">Requête SPARQL</a>' + ('<a href="/site/">Site</a>' if site else "")
     return (
         "<!doctype html>\n"
         '<html lang="fr"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
-        '<nav><a href="/">Requête SPARQL</a><a href="/site/">Site</a></nav>'
+        f"<nav>{nav}</nav>"
         f"<h1>{_e(title)}</h1>{sub}{body}</body></html>\n"
     ).encode()
 
@@ -626,7 +627,9 @@ class SparqlApp:
     def _error(self, request: _Request | None, status: int, message: str, **kw: Any) -> _Response:
         headers: list[tuple[str, str]] = list(kw.get("headers", []))
         if request is not None and request.wants_html():
-            body = _page(f"Erreur {status}", f'<p class="error">{_e(message)}</p>')
+            body = _page(
+                f"Erreur {status}", f'<p class="error">{_e(message)}</p>', site=self.has_site
+            )
             return _Response(status, body, "text/html; charset=utf-8", headers)
         return _Response(status, (message + "\n").encode(), "text/plain; charset=utf-8", headers)
 
@@ -794,9 +797,25 @@ class SparqlApp:
                 [self.terms.html(b.get(v)) for v in variables] for b in bindings[:HTML_MAX_ROWS]
             )
             result = _html_table(variables, rows, len(bindings))
-        return _page("Résultats", form + "<h2>Résultats</h2>" + result, subtitle=self._subtitle())
+        return _page(
+            "Résultats",
+            form + "<h2>Résultats</h2>" + result,
+            subtitle=self._subtitle(),
+            site=self.has_site,
+        )
 
     # -- / --
+
+    @property
+    def has_site(self) -> bool:
+        return (self.release.path / "site").is_dir()
+
+    def _origin(self, request: _Request) -> str:
+        host = str(request.environ.get("HTTP_HOST") or "")
+        if not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", host):  # only a plain host[:port]
+            host = str(request.environ.get("SERVER_NAME", "127.0.0.1"))
+            host += f":{request.environ.get('SERVER_PORT', '8000')}"
+        return f"http://{host}"
 
     def _subtitle(self) -> str:
         r = self.release
@@ -835,7 +854,7 @@ class SparqlApp:
             '<p class="meta">Point d’accès SPARQL 1.1 en lecture seule : '
             f"<code>{endpoint}</code> (GET <code>?query=</code> ou POST). Exemple : "
             f"<code>curl -H 'Accept: text/csv' --data-urlencode 'query=…' "
-            f"http://HÔTE{endpoint}</code></p>"
+            f"{_e(self._origin(request))}{endpoint}</code></p>"
         )
         if examples:
             parts.append("<h2>Requêtes d’exemple</h2>")
@@ -851,6 +870,7 @@ class SparqlApp:
             f"SPARQL — {self.release.name} {self.release.version}",
             "".join(parts),
             subtitle=self._subtitle(),
+            site=self.has_site,
         )
         return 200, body, "text/html; charset=utf-8", []
 
@@ -1001,7 +1021,7 @@ class SparqlApp:
                 for s, p in inbound
             )
             body += f"<h2>Cité par</h2><table><tr><th>ressource</th><th>propriété</th></tr>{refs}</table>"
-        return _page(title, body, subtitle=self._subtitle())
+        return _page(title, body, subtitle=self._subtitle(), site=self.has_site)
 
 
 _READ_ONLY = (
