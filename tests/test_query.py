@@ -369,3 +369,10 @@ def test_real_release_projects_have_titles(real_release: Path) -> None:
         )
     )["results"]["bindings"]
     assert len(rows) >= 7  # the seven Var projects of the press kit
+
+
+def test_a_store_damaged_on_disk_is_loaded_again(release: Path) -> None:
+    db = prepare_store(release).path
+    (db / "CURRENT").unlink()
+    assert run_query(release, f"ASK {{ <{TOULON}> ?p ?o }}") == "true\n"
+    assert (db / "CURRENT").is_file()

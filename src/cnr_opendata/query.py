@@ -293,12 +293,14 @@ def prepare_store(
     *,
     cache_dir: str | Path | None = None,
     progress: Progress | None = None,
+    rebuild: bool = False,
 ) -> StoreInfo:
     """Make sure the release's on-disk store exists and matches its N-Triples file.
 
-    Fast path (store up to date): two ``stat`` calls and a small JSON read. Otherwise, under an
-    exclusive lock, the N-Triples file is hashed; a store with that hash is reused, else one is
-    bulk-loaded into a temporary folder and renamed into place.
+    Fast path (store up to date): a few ``stat`` calls and a small JSON read. Otherwise, under
+    an exclusive lock, the N-Triples file is hashed; a store with that hash is reused, else one
+    is bulk-loaded into a temporary folder and renamed into place. ``rebuild`` forces a new load
+    (for a store damaged on disk).
     """
     say = progress or (lambda _msg: None)
     info = read_release(release_dir)
@@ -306,38 +308,35 @@ def prepare_store(
     started = time.perf_counter()
     fingerprint = _fingerprint(info.ntriples)
     home = loc.fast_home(fingerprint)
-    if home is not None:
+    if home is not None and not rebuild:
         stamp = _read_json(home / STAMP)
-        if _stamp_matches(stamp, fingerprint):
+        if _stamp_matches(stamp, fingerprint) and (home / "db").is_dir():
             assert stamp is not None
             return StoreInfo(home / "db", stamp, False, time.perf_counter() - started)
     with _locked(loc.lock):
-        return _prepare_locked(info, loc, started, say)
+        return _prepare_locked(info, loc, started, say, rebuild)
 
 
 def _prepare_locked(
-    info: ReleaseInfo, loc: _StoreLocation, started: float, say: Progress
+    info: ReleaseInfo, loc: _StoreLocation, started: float, say: Progress, rebuild: bool
 ) -> StoreInfo:
     # Someone may have built it while we waited for the lock.
     fingerprint = _fingerprint(info.ntriples)
     home = loc.fast_home(fingerprint)
-    if home is not None and _stamp_matches(_read_json(home / STAMP), fingerprint):
+    if home is not None and not rebuild:
         stamp = _read_json(home / STAMP)
-        assert stamp is not None
-        return StoreInfo(home / "db", stamp, False, time.perf_counter() - started)
+        if _stamp_matches(stamp, fingerprint) and (home / "db").is_dir():
+            assert stamp is not None
+            return StoreInfo(home / "db", stamp, False, time.perf_counter() - started)
     say(f"hashing {info.ntriples.name}")
     sha256 = _sha256(info.ntriples)
     loc.remember(fingerprint, sha256)
     home = loc.home_for(sha256)
     stamp = _read_json(home / STAMP)
-    base_stamp = {
-        "layout": STORE_LAYOUT,
-        "pyoxigraph": _pyoxigraph_version(),
-        "source": info.ntriples.name,
-        "sha256": sha256,
-    }
+    base_stamp = {"layout": STORE_LAYOUT, "pyoxigraph": _pyoxigraph_version(), "sha256": sha256}
     if (
-        stamp is not None
+        not rebuild
+        and stamp is not None
         and all(stamp.get(k) == v for k, v in base_stamp.items())
         and (home / "db").is_dir()
     ):
@@ -346,15 +345,14 @@ def _prepare_locked(
         _write_json_atomic(home / STAMP, stamp)
         return StoreInfo(home / "db", stamp, False, time.perf_counter() - started)
     say(f"loading {info.ntriples.name} into {home} (once)")
-    stamp = {**base_stamp, **fingerprint}
-    load_seconds = _build_store(info.ntriples, home, stamp)
-    stamp["load_seconds"] = round(load_seconds, 3)
-    _write_json_atomic(home / STAMP, stamp)
+    stamp = _build_store(
+        info.ntriples, home, {**base_stamp, "source": info.ntriples.name, **fingerprint}
+    )
     return StoreInfo(home / "db", stamp, True, time.perf_counter() - started)
 
 
-def _build_store(ntriples: Path, home: Path, stamp: dict[str, Any]) -> float:
-    """Bulk-load ``ntriples`` into ``home/db`` via a temporary sibling folder; return seconds."""
+def _build_store(ntriples: Path, home: Path, stamp: dict[str, Any]) -> dict[str, Any]:
+    """Bulk-load ``ntriples`` into ``home/db`` via a temporary sibling folder; return the stamp."""
     import pyoxigraph as ox
 
     home.parent.mkdir(parents=True, exist_ok=True)
@@ -374,8 +372,8 @@ def _build_store(ntriples: Path, home: Path, stamp: dict[str, Any]) -> float:
             ) from exc
         store.flush()
         del store  # closes RocksDB: the folder must not stay open read-write
-        seconds = time.perf_counter() - started
-        _write_json_atomic(tmp / STAMP, {**stamp, "load_seconds": round(seconds, 3)})
+        stamp = {**stamp, "load_seconds": round(time.perf_counter() - started, 3)}
+        _write_json_atomic(tmp / STAMP, stamp)
         if home.exists():
             old = home.with_name(f"{home.name}.old-{os.getpid()}")
             shutil.rmtree(old, ignore_errors=True)
@@ -387,7 +385,7 @@ def _build_store(ntriples: Path, home: Path, stamp: dict[str, Any]) -> float:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return seconds
+    return stamp
 
 
 def open_store(
@@ -402,10 +400,13 @@ def open_store(
     prepared = prepare_store(release_dir, cache_dir=cache_dir, progress=progress)
     try:
         return ox.Store.read_only(str(prepared.path))
+    except OSError:
+        pass  # damaged on disk (a file deleted by hand, a disk full during a copy): load again
+    prepared = prepare_store(release_dir, cache_dir=cache_dir, progress=progress, rebuild=True)
+    try:
+        return ox.Store.read_only(str(prepared.path))
     except OSError as exc:
-        raise ReleaseError(
-            f"the store {prepared.path} cannot be opened ({exc}); delete it to rebuild it"
-        ) from exc
+        raise ReleaseError(f"the store {prepared.path} cannot be opened: {exc}") from exc
 
 
 # ---- running queries ---------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from cnr_opendata.query import (
     evaluate,
     is_update,
     iter_example_queries,
+    open_store,
     prepare_store,
     read_release,
 )
@@ -572,7 +573,9 @@ class SparqlApp:
             raise ServeError("the time limit must be a positive number of seconds")
         self.release: ReleaseInfo = read_release(release_dir)
         self.timeout = timeout
-        store = prepare_store(self.release.path, cache_dir=cache_dir, progress=progress)
+        # Opened (and closed) once here, so a damaged store is rebuilt before workers need it.
+        open_store(self.release.path, cache_dir=cache_dir, progress=progress)
+        store = prepare_store(self.release.path, cache_dir=cache_dir)
         self.store_path = store.path
         base = f"{self.release.base_iri}/" if self.release.base_iri else None
         self.pool = QueryPool(
