@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -403,13 +404,18 @@ def test_negotiate_uses_q_values_and_specificity() -> None:
 # ---- the command line ------------------------------------------------------------------------
 
 
-def test_cli_serve_binds_loopback_answers_and_stops_on_ctrl_c(release: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_cli_serve_binds_loopback_answers_and_stops_cleanly(
+    release: Path, stop_signal: signal.Signals
+) -> None:
     command = [sys.executable, "-c", "from cnr_opendata.cli import cli; cli()", "serve"]
     proc = subprocess.Popen(
         [*command, "--release", str(release), "--port", "0", "--timeout", "30", "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a shell may start background jobs with SIGINT ignored: give Python its Ctrl-C back
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None
@@ -419,11 +425,12 @@ def test_cli_serve_binds_loopback_answers_and_stops_on_ctrl_c(release: Path) -> 
         )
         assert m, line
         r = httpx.get(m.group(2) + "sparql", params={"query": TITLES, "format": "json"}, timeout=60)
-        assert [
-            (b["p"]["value"], b["t"]["value"]) for b in r.json()["results"]["bindings"]
-        ] == titles()
-        proc.send_signal(signal.SIGINT)
+        bindings = r.json()["results"]["bindings"]
+        assert [(b["p"]["value"], b["t"]["value"]) for b in bindings] == titles()
+        proc.send_signal(stop_signal)
         assert proc.wait(30) == 0
+        _, err = proc.communicate(timeout=30)  # EOF: no worker kept the pipes open
+        assert "Traceback" not in err
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -513,3 +520,33 @@ def test_a_release_without_site_links_to_none(tmp_path: Path) -> None:
         assert httpx.get(srv.url + "site/index.html", timeout=60).status_code == 404
     finally:
         stop(srv, thread)
+
+
+def test_workers_do_not_outlive_a_killed_server(release: Path) -> None:
+    script = f"""
+import sys, threading, time
+from cnr_opendata.query import prepare_store
+from cnr_opendata.serve import QueryPool
+pool = QueryPool(prepare_store(sys.argv[1]).path, workers=2)
+threading.Thread(target=pool.run, args=({SLOW_QUERY!r}, ("json", "nt"), 600), daemon=True).start()
+time.sleep(1)
+print(" ".join(str(w.process.pid) for w in pool._all), flush=True)
+import os; os._exit(0)  # like SIGKILL: no clean-up at all
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(release)], capture_output=True, text=True, timeout=60
+    )
+    pids = [int(p) for p in out.stdout.split()]
+    assert len(pids) == 2, out.stderr
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # not a zombie
+
+    deadline = time.monotonic() + 30
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in pids)

@@ -106,6 +106,17 @@ def _read_frame(stream: IO[bytes]) -> Any:
     return pickle.loads(_read_exactly(stream, size))  # our own child's output only
 
 
+def _watch_parent(parent: int) -> None:
+    """Exit as soon as the server is gone, even in the middle of a runaway query."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
 def _worker_entry() -> None:
     """Body of a worker process: answer ``(query, formats)`` frames until stdin closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
@@ -113,6 +124,7 @@ def _worker_entry() -> None:
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)  # a stray print must not corrupt the reply stream
     config = json.loads(sys.argv[1])
+    _watch_parent(os.getppid())
     import pyoxigraph as ox
 
     store: Any = None
@@ -198,7 +210,8 @@ class _Worker:
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.wait(5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)  # else the kernel reaps it later; never block the server
         self._close_pipes()
 
     def stop(self) -> None:
@@ -207,8 +220,8 @@ class _Worker:
         try:
             self.process.wait(2)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(2)
+            self.kill()
+            return
         self._close_pipes()
 
     def _close_pipes(self) -> None:
@@ -1145,10 +1158,17 @@ def serve_release(
     ready: Callable[[SparqlServer], None] | None = None,
     **app_options: Any,
 ) -> None:
-    """Serve a release over HTTP until interrupted (Ctrl-C). Binds 127.0.0.1 by default."""
+    """Serve a release over HTTP until interrupted (Ctrl-C or SIGTERM), then stop the workers.
+
+    Binds 127.0.0.1 by default.
+    """
     server = make_server(
         release_dir, host, port, quiet=quiet, timeout=timeout, workers=workers, **app_options
     )
+    previous: Any = None
+    if threading.current_thread() is threading.main_thread():
+        # `docker stop`, systemd and `kill` send SIGTERM: shut down as cleanly as on Ctrl-C.
+        previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if ready is not None:
             ready(server)
@@ -1157,6 +1177,12 @@ def serve_release(
         pass
     finally:
         server.server_close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def is_loopback(host: str) -> bool:
