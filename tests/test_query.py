@@ -342,11 +342,10 @@ def real_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cnr_opendata.release import build_release
 
     built = build_release(None, tmp_path_factory.mktemp("real") / "build")
-    try:
-        info = read_release(built.path)
-    except ReleaseError as exc:
-        pytest.skip(f"the release build does not write N-Triples yet: {exc}")
-    return info.path
+    rdf = [p.name for p in built.path.iterdir() if p.suffix in (".nt", ".ttl", ".jsonld")]
+    if not rdf:  # issue 3: the RDF export is not part of the build yet
+        pytest.skip("the release build writes no RDF yet")
+    return read_release(built.path).path  # RDF but no N-Triples: a failure, not a skip
 
 
 def test_real_release_answers_every_example_query(real_release: Path) -> None:
