@@ -173,7 +173,7 @@ class Condition:
         for alt in alts:
             if not isinstance(alt, dict) or not alt:
                 raise MappingError(f"{where}: each 'when' alternative must be a non-empty object")
-            tests = []
+            tests: list[tuple[str, str, frozenset[str]]] = []
             for col, test in sorted(alt.items()):
                 if test is True:
                     tests.append((col, "present", frozenset()))

@@ -358,4 +358,5 @@ def _report_turtle(report: Any, validated: int, sampled: bool) -> str:
     )
     scope = "a sample of whole subjects" if sampled else "every triple"
     head = f"# SHACL validation report of the RDF export against vocab/shapes.ttl ({scope}: {validated} triples).\n"
-    return head + (body or b"").decode("utf-8")
+    text = head + (body or b"").decode("utf-8")
+    return text if text.endswith("\n") else text + "\n"

@@ -338,6 +338,18 @@ def write_turtle(ntriples: Path, target: Path, prefixes: dict[str, str]) -> None
         ox.RdfFormat.TURTLE,
         prefixes=prefixes,
     )
+    _end_with_newline(target)
+
+
+def _end_with_newline(path: Path) -> None:
+    """pyoxigraph may end a file without a newline; text tools expect one."""
+    with path.open("rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        if fh.tell() == 0:
+            return
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) != b"\n":
+            fh.write(b"\n")
 
 
 def write_jsonld(ntriples: Path, target: Path) -> None:
@@ -349,9 +361,7 @@ def write_jsonld(ntriples: Path, target: Path) -> None:
         str(target),
         ox.RdfFormat.JSON_LD,
     )
-    # pyoxigraph ends without a newline; text tools expect one
-    with target.open("ab") as fh:
-        fh.write(b"\n")
+    _end_with_newline(target)
 
 
 def check_base_iri(base_iri: str) -> None:
