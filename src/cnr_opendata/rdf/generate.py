@@ -56,3 +56,18 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def query_rows(ntriples: Path, query: str) -> list[list[str]]:
+    """The answer of a SELECT query over an N-Triples file: a header, then one row of strings
+    per solution (IRIs as IRIs, literals as their lexical form, unbound as "")."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+    results = store.query(query)
+    header = [v.value for v in results.variables]
+    rows = [header]
+    for solution in results:
+        rows.append(["" if solution[v] is None else solution[v].value for v in header])
+    return rows
