@@ -591,3 +591,15 @@ def test_real_project_dereferences_as_html_and_turtle(real_server: SparqlServer)
     base = real_server.app.release.base_iri
     subjects = {q.subject for q in ox.parse(ttl.content, format=ox.RdfFormat.TURTLE)}
     assert ox.NamedNode(base + path) in subjects
+
+
+def test_a_vocabulary_document_describes_its_hash_terms(client: httpx.Client) -> None:
+    html = client.get("/def", headers={"Accept": "text/html"})
+    assert html.status_code == 200
+    assert "<h1>Vocabulaire de test</h1>" in html.text
+    assert '<h3 id="statedStatus">statut déclaré</h3>' in html.text
+    assert '<h3 id="Figure">chiffre &lt;b&gt;énoncé&lt;/b&gt;</h3>' in html.text
+    assert '<a href="/def#Figure">' in html.text  # where a term's hash IRI leads
+    ttl = client.get("/def", headers={"Accept": "text/turtle"})
+    subjects = {q.subject.value for q in ox.parse(ttl.content, format=ox.RdfFormat.TURTLE)}
+    assert subjects == {f"{BASE}/def", f"{BASE}/def#statedStatus", f"{BASE}/def#Figure"}

@@ -10,6 +10,8 @@ Routes:
 - ``/site/…``: the release's static site, never a file outside it.
 - any other path ``/{kind}/{id}``: the description of ``{baseIri}/{kind}/{id}`` (its Concise
   Bounded Description, i.e. ``DESCRIBE``), as HTML, Turtle, N-Triples or JSON-LD; 404 if unknown.
+  A vocabulary document (``/def``) also describes the terms ``rdfs:isDefinedBy`` it, so a hash
+  IRI such as ``{baseIri}/def#Challenge`` resolves to its section of that page.
 
 pyoxigraph cannot interrupt a running query, so queries run in a small pool of worker
 processes, each with the store opened read-only. A query past the time limit has its worker
@@ -932,7 +934,7 @@ class SparqlApp:
         import pyoxigraph as ox
 
         base = self.release.base_iri
-        if not base or request.path.count("/") < 2 or request.path.endswith("/"):
+        if not base or request.path.endswith("/"):
             raise self._error(request, 404, f"not found: {request.path}")
         candidates = [base + request.path]
         decoded = urllib.parse.unquote(request.path)
@@ -969,7 +971,9 @@ class SparqlApp:
         if fmt == "html":
             return 200, self._resource_html(request, iri), "text/html; charset=utf-8", headers
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in WELL_KNOWN_PREFIXES.items())
-        answer = self._run(request, f"{prologue}DESCRIBE {iri}", (None, fmt))
+        # A vocabulary's document describes its terms too (rdfs:isDefinedBy it).
+        describe = f"DESCRIBE {iri} ?term WHERE {{ OPTIONAL {{ ?term rdfs:isDefinedBy {iri} }} }}"
+        answer = self._run(request, prologue + describe, (None, fmt))
         return 200, answer.data, FORMATS[answer.format].media_type, headers
 
     def _run(
@@ -990,55 +994,88 @@ class SparqlApp:
   UNION
   {{ SELECT ("in" AS ?dir) ?p ?o WHERE {{ ?o ?p {iri} }} LIMIT 500 }}
 }}"""
-        answer = self._run(request, query, ("json", None))
-        bindings = json.loads(answer.data)["results"]["bindings"]
-        out: dict[str, list[dict[str, Any]]] = {}
-        nested: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
-        inbound: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for b in bindings:
-            if b["dir"]["value"] == "in":
-                inbound.append((b["o"], b["p"]))
-                continue
-            key = json.dumps([b["p"], b["o"]], sort_keys=True)
-            values = out.setdefault(b["p"]["value"], [])
-            if b["o"] not in values:
-                values.append(b["o"])
-            if "bp" in b:
-                nested.setdefault(key, []).append((b["bp"], b["bo"]))
-        title = _pick_label(out) or iri.value
-        rows = []
-        for predicate in sorted(out):
-            cells = []
-            for obj in out[predicate]:
-                cell = self.terms.html(obj)
-                key = json.dumps([{"type": "uri", "value": predicate}, obj], sort_keys=True)
-                if key in nested:
-                    inner = "".join(
-                        f"<tr><td>{self.terms.html(p)}</td><td>{self.terms.html(o)}</td></tr>"
-                        for p, o in nested[key]
-                    )
-                    cell += f"<table>{inner}</table>"
-                cells.append(cell)
-            rows.append(
-                f"<tr><th>{self.terms.html({'type': 'uri', 'value': predicate})}</th>"
-                f"<td>{'<br>'.join(cells)}</td></tr>"
-            )
+        bindings = json.loads(self._run(request, query, ("json", None)).data)["results"]
+        outbound = [b for b in bindings["bindings"] if b["dir"]["value"] == "out"]
+        inbound = [(b["o"], b["p"]) for b in bindings["bindings"] if b["dir"]["value"] == "in"]
+        properties, table = self._properties_html(outbound)
         links = " · ".join(
             f'<a href="{_e(request.path)}?format={f}">{label}</a>'
             for f, label in [("ttl", "Turtle"), ("nt", "N-Triples"), ("jsonld", "JSON-LD")]
         )
-        body = (
-            f'<p><code>{_e(iri.value)}</code></p><p class="meta">Aussi en {links}</p>'
-            f"<table>{''.join(rows)}</table>"
-        )
+        body = f'<p><code>{_e(iri.value)}</code></p><p class="meta">Aussi en {links}</p>{table}'
+        body += self._defined_terms_html(request, iri)
         if inbound:
             refs = "".join(
                 f"<tr><td>{self.terms.html(s)}</td><td>{self.terms.html(p)}</td></tr>"
                 for s, p in inbound
             )
-            body += f"<h2>Cité par</h2><table><tr><th>ressource</th><th>propriété</th></tr>{refs}</table>"
+            body += (
+                "<h2>Cité par</h2><table><tr><th>ressource</th><th>propriété</th></tr>"
+                f"{refs}</table>"
+            )
+        title = _pick_label(properties) or iri.value
         return _page(title, body, subtitle=self._subtitle(), site=self.has_site)
 
+    def _properties_html(
+        self, bindings: list[dict[str, Any]]
+    ) -> tuple[dict[str, list[dict[str, Any]]], str]:
+        """Group ``?p ?o`` bindings (with ``?bp ?bo`` for blank-node objects) into a table."""
+        properties: dict[str, list[dict[str, Any]]] = {}
+        nested: dict[tuple[str, str], list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+        for b in bindings:
+            values = properties.setdefault(b["p"]["value"], [])
+            if b["o"] not in values:
+                values.append(b["o"])
+            if "bp" in b:
+                key = (b["p"]["value"], json.dumps(b["o"], sort_keys=True))
+                nested.setdefault(key, []).append((b["bp"], b["bo"]))
+        rows = []
+        for predicate in sorted(properties):
+            cells = []
+            for obj in properties[predicate]:
+                cell = self.terms.html(obj)
+                inner = nested.get((predicate, json.dumps(obj, sort_keys=True)))
+                if inner:
+                    cell += (
+                        "<table>"
+                        + "".join(
+                            f"<tr><td>{self.terms.html(p)}</td><td>{self.terms.html(o)}</td></tr>"
+                            for p, o in inner
+                        )
+                        + "</table>"
+                    )
+                cells.append(cell)
+            rows.append(
+                f"<tr><th>{self.terms.html({'type': 'uri', 'value': predicate})}</th>"
+                f"<td>{'<br>'.join(cells)}</td></tr>"
+            )
+        return properties, f"<table>{''.join(rows)}</table>"
+
+    def _defined_terms_html(self, request: _Request, iri: Any) -> str:
+        """Sections for the terms ``rdfs:isDefinedBy`` this resource (a vocabulary's document),
+        each with the ``id`` its hash IRI points to (``/def#Challenge``)."""
+        query = f"""SELECT ?s ?p ?o ?bp ?bo WHERE {{
+  ?s <{RDFS_IS_DEFINED_BY}> {iri} . ?s ?p ?o .
+  OPTIONAL {{ ?o ?bp ?bo FILTER(isBlank(?o)) }}
+}} ORDER BY ?s LIMIT 5000"""
+        bindings = json.loads(self._run(request, query, ("json", None)).data)["results"]
+        terms: dict[str, list[dict[str, Any]]] = {}
+        for b in bindings["bindings"]:
+            terms.setdefault(b["s"]["value"], []).append(b)
+        if not terms:
+            return ""
+        parts = ["<h2>Termes définis</h2>"]
+        for term, rows in terms.items():
+            properties, table = self._properties_html(rows)
+            fragment = term[len(iri.value) + 1 :] if term.startswith(iri.value + "#") else ""
+            anchor = f' id="{_e(fragment)}"' if fragment else ""
+            label = _pick_label(properties) or self.terms.short(term)
+            link = self.terms.html({"type": "uri", "value": term})
+            parts.append(f'<h3{anchor}>{_e(label)}</h3><p class="meta">{link}</p>{table}')
+        return "".join(parts)
+
+
+RDFS_IS_DEFINED_BY = "http://www.w3.org/2000/01/rdf-schema#isDefinedBy"
 
 _READ_ONLY = (
     "SPARQL UPDATE is refused: this endpoint is read-only "
