@@ -156,6 +156,7 @@ def _write_release(
     package: Package, tmp: Path, base: str, folder_name: str, say: Progress
 ) -> dict[str, Any]:
     from cnr_opendata.docs import write_data_dictionary
+    from cnr_opendata.rdf import read_shacl_results, write_catalog, write_rdf
 
     (tmp / "data").mkdir()
     (tmp / "schemas").mkdir()
@@ -197,11 +198,24 @@ def _write_release(
     released = load_package(tmp)
     say("writing the data dictionary")
     write_data_dictionary(released, tmp / "README.md", row_counts)
+    say("writing RDF (N-Triples, Turtle, JSON-LD), CSVW metadata and SHACL report")
+    rdf_stats = write_rdf(released, tmp, base_iri=base)
+    if not rdf_stats["shacl_conforms"]:
+        results = read_shacl_results(tmp / "shacl-report.ttl")
+        detail = "; ".join(str(r) for r in results[:5])
+        raise ReleaseError(f"the RDF export does not conform to the SHACL shapes: {detail}")
     stats: dict[str, Any] = {
         "rows": sum(row_counts.values()),
         "tables": len(row_counts),
         "row_counts": row_counts,
+        "triples": rdf_stats["triples"],
     }
+    say("writing the DCAT-AP catalogue")
+    zip_name = f"{folder_name}.zip"
+    zip_entry = ReleaseFile(
+        zip_name, *_describe(zip_name, {}, package.name), "application/zip", None, None
+    )
+    write_catalog(released, tmp, [*release_files(tmp), zip_entry], base_iri=base)
     say("writing the zip")
     _write_zip(tmp, tmp / f"{folder_name}.zip")
     return stats
