@@ -66,6 +66,8 @@ def query_rows(ntriples: Path, query: str) -> list[list[str]]:
     store = ox.Store()
     store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
     results = store.query(query)
+    if not isinstance(results, ox.QuerySolutions):
+        raise ValueError("query_rows answers SELECT queries only")
     header = [v.value for v in results.variables]
     rows = [header]
     for solution in results:
