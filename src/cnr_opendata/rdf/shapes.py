@@ -33,7 +33,7 @@ from cnr_opendata.rdf.writers import escape_literal
 SH = "http://www.w3.org/ns/shacl#"
 
 #: Above this many triples, validation runs on a deterministic sample of the subjects.
-FULL_VALIDATION_LIMIT = 300_000
+FULL_VALIDATION_LIMIT = 100_000
 
 
 @dataclass
