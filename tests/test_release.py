@@ -209,3 +209,28 @@ def test_wheel_ships_the_package_and_builds_from_any_folder(tmp_path: Path) -> N
     )
     assert result.returncode == 0, result.stderr
     assert (work / "build" / "cnr-sante-projets-1.0.0" / "data" / "projects.csv").is_file()
+
+
+def test_a_carriage_return_inside_a_cell_stays_inside_it(write_package, tmp_path: Path) -> None:
+    import csv as _csv
+
+    text = "avant\rretour\r\nfin"
+    pkg = write_package(
+        rows={
+            "glossary": [
+                {
+                    "id": "cr",
+                    "term": text,
+                    "expansion": "",
+                    "definition": "",
+                    "basis": "curateur",
+                    "source_id": "curation-cnr-opendata",
+                    "source_location": "",
+                }
+            ]
+        }
+    )
+    release = build_release(pkg, tmp_path / "out")
+    with (release.path / "data" / "glossary.csv").open(encoding="utf-8", newline="") as fh:
+        kept = {r["id"]: r for r in _csv.DictReader(fh)}
+    assert kept["cr"]["term"] == text

@@ -81,8 +81,11 @@ def _normalise_csv(src: Path, dst: Path) -> int:
         dst.open("w", encoding="utf-8", newline="") as fout,
     ):
         writer = csv.writer(fout, lineterminator="\n")
+        # with an LF terminator the csv module would leave a lone CR unquoted: quote that row
+        quoted = csv.writer(fout, lineterminator="\n", quoting=csv.QUOTE_ALL)
         for row in csv.reader(fin, strict=True):
-            writer.writerow([unicodedata.normalize("NFC", c) for c in row])
+            cells = [unicodedata.normalize("NFC", c) for c in row]
+            (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
             rows += 1
     return max(rows, 0)
 
