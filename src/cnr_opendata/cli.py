@@ -167,7 +167,7 @@ def query(sparql: str | None, query_file: Any, release_dir: Path | None, fmt: st
     \b
     Examples:
       cnr-opendata query 'SELECT ?p ?title WHERE { ?p <http://purl.org/dc/terms/title> ?title }'
-      cnr-opendata query -f vocab/queries/01-statuts.rq --format csv > statuts.csv
+      cnr-opendata query -f vocab/queries/01-projets-var-par-statut.rq --format csv > statuts.csv
     """
     from cnr_opendata.query import run_query
 
