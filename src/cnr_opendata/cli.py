@@ -74,7 +74,9 @@ def _print_report(report: Any, as_json: bool, limit: int | None = None) -> None:
     show_default=True,
     help="native: fast streaming validator; frictionless: the reference implementation.",
 )
-@click.option("--limit", type=int, default=100, show_default=True, help="Problems to print (0: all).")
+@click.option(
+    "--limit", type=int, default=100, show_default=True, help="Problems to print (0: all)."
+)
 def validate(package: Path | None, as_json: bool, engine: str, limit: int) -> None:
     """Validate a data package: schemas, types, constraints, keys, foreign keys and the
     cross-table rules the data states.
@@ -97,8 +99,13 @@ def validate(package: Path | None, as_json: bool, engine: str, limit: int) -> No
 @cli.command()
 @_package_arg()
 @click.option(
-    "-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build"), show_default=True, help="Folder that receives <name>-<version>/.",
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder that receives <name>-<version>/.",
 )
 @click.option("--base-iri", help="Base of every IRI (default: baseIri in datapackage.json).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the final summary line.")
@@ -128,6 +135,7 @@ def build(package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool
         f"built {release.path}: {stats['tables']} tables, {stats['rows']} rows"
         + (f", {stats['triples']} triples" if "triples" in stats else "")
     )
+
 
 # ---- rdf: query / serve ----------------------------------------------------------------------
 
@@ -257,6 +265,111 @@ def publish() -> None:
     Example:
       DATAGOUV_API_KEY=... cnr-opendata publish datagouv --target demo --dry-run
     """
+
+
+@publish.command("datagouv")
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Release folder (default: the newest under build/).",
+)
+@click.option(
+    "--target",
+    default="demo",
+    show_default=True,
+    help="www, demo, or a udata server's URL (with or without /api/1).",
+)
+@click.option(
+    "--dataset",
+    "dataset_id",
+    help="Update this dataset id (default: the one in the publish manifest, else create).",
+)
+@click.option("--organization", "organization_id", help="Organization id that owns a new dataset.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (create, update, upload, replace, skip, delete) and change nothing.",
+)
+@click.option(
+    "--prune", is_flag=True, help="Delete the dataset's resources that the release no longer has."
+)
+@click.option("--api-key", envvar="DATAGOUV_API_KEY", show_envvar=True, hidden=True)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
+def publish_datagouv(
+    release_dir: Path | None,
+    target: str,
+    dataset_id: str | None,
+    organization_id: str | None,
+    dry_run: bool,
+    prune: bool,
+    api_key: str | None,
+    quiet: bool,
+) -> None:
+    """Create or update the dataset on data.gouv.fr and upload the release's files.
+
+    Idempotent: unchanged files (same sha1) are skipped, changed ones replaced in place, and
+    dataset and resource ids are kept in the release's publish-manifest.json. The API key comes
+    from DATAGOUV_API_KEY and is never printed. Formats the server refuses travel in the zip.
+
+    \b
+    Example:
+      export DATAGOUV_API_KEY=...   # data.gouv.fr profile > API key
+      cnr-opendata publish datagouv --target demo --dry-run
+      cnr-opendata publish datagouv --target demo --organization 5a1b...
+    """
+    from cnr_opendata.publish.datagouv import DatagouvClient, publish_to_datagouv
+    from cnr_opendata.release import find_release
+
+    release = find_release(release_dir)
+    client = DatagouvClient(target, api_key)
+    say = None if quiet else (lambda msg: click.echo(f"  {msg}", err=True))
+    result = publish_to_datagouv(
+        release,
+        client,
+        dataset_id=dataset_id,
+        organization_id=organization_id,
+        dry_run=dry_run,
+        prune=prune,
+        progress=say,
+    )
+    if not quiet:
+        for action in result.actions:
+            click.echo(action.format())
+    click.echo(result.summary())
+
+
+@publish.command("sparql")
+@click.argument("endpoint")
+@click.option("--graph", "graph_iri", required=True, help="IRI of the named graph to replace.")
+@click.option(
+    "--release",
+    "release_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Release folder (default: the newest under build/).",
+)
+@click.option(
+    "--query-endpoint",
+    help="SPARQL query URL (default: derived from ENDPOINT, e.g. /store -> /query).",
+)
+def publish_sparql(
+    endpoint: str, graph_iri: str, release_dir: Path | None, query_endpoint: str | None
+) -> None:
+    """Replace a named graph in a SPARQL 1.1 Graph Store with the release's triples, then
+    check that the store counts them all. Basic auth from SPARQL_USER / SPARQL_PASSWORD.
+
+    \b
+    Example:
+      oxigraph serve --location store/ --bind 127.0.0.1:7878 &
+      cnr-opendata publish sparql http://127.0.0.1:7878/store --graph https://w3id.org/cnr-sante/release/1.0.0
+    """
+    from cnr_opendata.publish.graphstore import publish_to_graphstore
+    from cnr_opendata.release import find_release
+
+    result = publish_to_graphstore(
+        find_release(release_dir), endpoint, graph_iri, query_endpoint=query_endpoint
+    )
+    click.echo(result.summary())
 
 
 # ---- diff ------------------------------------------------------------------------------------
