@@ -375,5 +375,24 @@ def publish_sparql(
 # ---- diff ------------------------------------------------------------------------------------
 
 
+@cli.command()
+@click.argument("old", type=click.Path(exists=True, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff(old: Path, new: Path, as_json: bool) -> None:
+    """Rows added, removed and changed (field by field) between two releases or package folders.
+
+    Rows are matched by each table's primary key. Exit status 0 whether or not they differ.
+
+    \b
+    Example:
+      cnr-opendata diff build/cnr-sante-projets-1.0.0 datapackage/
+    """
+    from cnr_opendata.diff import diff_packages
+
+    result = diff_packages(old, new)
+    click.echo(result.to_json() if as_json else result.to_text())
+
+
 def main() -> None:  # pragma: no cover - console entry point helper
     sys.exit(cli())

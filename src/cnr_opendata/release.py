@@ -140,7 +140,8 @@ def build_release(
         shutil.rmtree(tmp)
     tmp.mkdir()
     try:
-        stats = _write_release(package, tmp, base, folder_name, say)
+        previous = _previous_release(out, package.name, folder_name)
+        stats = _write_release(package, tmp, base, folder_name, say, previous)
         say("finishing")
         if final.exists():
             old = out / f".{folder_name}.old-{os.getpid()}"
@@ -155,9 +156,25 @@ def build_release(
     return Release(final, package.name, package.version, report, stats)
 
 
+def _previous_release(out: Path, name: str, folder_name: str) -> Path | None:
+    """The newest other release of the same package in ``out`` (for CHANGES.md), if any."""
+    others = [
+        p
+        for p in out.glob(f"{name}-*")
+        if p.is_dir() and p.name != folder_name and (p / DESCRIPTOR).is_file()
+    ]
+    return max(others, key=lambda p: p.stat().st_mtime) if others else None
+
+
 def _write_release(
-    package: Package, tmp: Path, base: str, folder_name: str, say: Progress
+    package: Package,
+    tmp: Path,
+    base: str,
+    folder_name: str,
+    say: Progress,
+    previous: Path | None = None,
 ) -> dict[str, Any]:
+    from cnr_opendata.diff import diff_packages
     from cnr_opendata.docs import write_data_dictionary
     from cnr_opendata.rdf import read_shacl_results, write_catalog, write_rdf
 
@@ -213,6 +230,12 @@ def _write_release(
         "row_counts": row_counts,
         "triples": rdf_stats["triples"],
     }
+    say("writing the release notes")
+    if previous is not None:
+        notes = diff_packages(previous, released).to_markdown()
+    else:
+        notes = f"# Notes de version {package.version}\n\nPremière version publiée.\n"
+    (tmp / "CHANGES.md").write_text(notes, encoding="utf-8", newline="\n")
     say("writing the DCAT-AP catalogue")
     zip_name = f"{folder_name}.zip"
     zip_entry = ReleaseFile(
