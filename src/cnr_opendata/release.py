@@ -175,7 +175,7 @@ def _write_release(
     previous: Path | None = None,
 ) -> dict[str, Any]:
     from cnr_opendata.diff import diff_packages
-    from cnr_opendata.docs import write_data_dictionary
+    from cnr_opendata.docs import write_data_dictionary, write_site
     from cnr_opendata.rdf import read_shacl_results, write_catalog, write_rdf
 
     (tmp / "data").mkdir()
@@ -236,6 +236,8 @@ def _write_release(
     else:
         notes = f"# Notes de version {package.version}\n\nPremière version publiée.\n"
     (tmp / "CHANGES.md").write_text(notes, encoding="utf-8", newline="\n")
+    say("writing the site")
+    write_site(released, tmp, triples=rdf_stats["triples"])
     say("writing the DCAT-AP catalogue")
     zip_name = f"{folder_name}.zip"
     zip_entry = ReleaseFile(
