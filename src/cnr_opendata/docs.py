@@ -233,7 +233,7 @@ def _status_chart(package: Package) -> str:
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end" font-size="13">{_e(place)}</text>'
         )
-        x = label_w
+        x = float(label_w)
         for j, status in enumerate(statuses):
             n = by_place[place].get(status, 0)
             if n:
