@@ -122,14 +122,17 @@ def build(package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool
       cnr-opendata build datapackage/ -o dist/
     """
     from cnr_opendata.errors import InvalidPackageError
+    from cnr_opendata.progress import Progress
     from cnr_opendata.release import build_release
 
-    progress = None if quiet else (lambda msg: click.echo(f"  {msg}", err=True))
+    progress = Progress(total=None, quiet=quiet)
     try:
         release = build_release(package, out_dir, base_iri=base_iri, progress=progress)
     except InvalidPackageError as exc:
+        progress.close()
         _print_report(exc.report, False, 100)
         raise click.ClickException("the package is invalid: nothing was built") from exc
+    progress.close()
     stats = release.stats
     click.echo(
         f"built {release.path}: {stats['tables']} tables, {stats['rows']} rows"
@@ -318,21 +321,25 @@ def publish_datagouv(
       cnr-opendata publish datagouv --target demo --dry-run
       cnr-opendata publish datagouv --target demo --organization 5a1b...
     """
+    from cnr_opendata.progress import Progress
     from cnr_opendata.publish.datagouv import DatagouvClient, publish_to_datagouv
     from cnr_opendata.release import find_release
 
     release = find_release(release_dir)
     client = DatagouvClient(target, api_key)
-    say = None if quiet else (lambda msg: click.echo(f"  {msg}", err=True))
-    result = publish_to_datagouv(
-        release,
-        client,
-        dataset_id=dataset_id,
-        organization_id=organization_id,
-        dry_run=dry_run,
-        prune=prune,
-        progress=say,
-    )
+    say = Progress(quiet=quiet)
+    try:
+        result = publish_to_datagouv(
+            release,
+            client,
+            dataset_id=dataset_id,
+            organization_id=organization_id,
+            dry_run=dry_run,
+            prune=prune,
+            progress=say,
+        )
+    finally:
+        say.close()
     if not quiet:
         for action in result.actions:
             click.echo(action.format())
