@@ -257,6 +257,57 @@ def serve(
 
 # ---- extract ---------------------------------------------------------------------------------
 
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the draft CSVs, provenance.csv and warnings.csv (default: draft/<source name>/).",
+)
+@click.option(
+    "--compare",
+    "compare_with",
+    type=click.Path(exists=True, path_type=Path),
+    help="A curated package: print what the draft adds, removes or changes against it.",
+)
+@click.option(
+    "--all-fields",
+    is_flag=True,
+    help="With --compare, compare every drafted field (summaries, partners too).",
+)
+def extract(
+    source: Path, out_dir: Path | None, compare_with: Path | None, all_fields: bool
+) -> None:
+    """Draft tables from a press kit (PDF or text) for a steward to review.
+
+    Recognises project blocks and their status markers, territory prefixes, numbered
+    challenges, key figures (value, unit, qualifier), dates and named organizations, matched
+    against the bundled package's reference tables. Every drafted field gets a provenance row
+    (the span of source-normalised.txt it comes from); doubts become warnings.
+
+    \b
+    Example:
+      cnr-opendata extract dossier-de-presse.pdf -o draft/ --compare datapackage/
+    """
+    from cnr_opendata.extract import compare_extraction, extract_source, write_extraction
+    from cnr_opendata.package import load_package
+
+    extraction = extract_source(source)
+    target = out_dir or Path("draft") / source.stem
+    write_extraction(extraction, target)
+    for warning in extraction.warnings:
+        click.echo(f"warning: {warning.format()}", err=True)
+    if compare_with is not None:
+        changes = compare_extraction(extraction, load_package(compare_with), all_fields=all_fields)
+        for change in changes:
+            click.echo(change.format())
+        click.echo(f"{len(changes)} difference(s) with {compare_with}")
+    click.echo(f"extracted {extraction.summary()} from {source} into {target}/")
+
+
 # ---- publish ---------------------------------------------------------------------------------
 
 
