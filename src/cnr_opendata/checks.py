@@ -28,6 +28,24 @@ def _rows(resource: Resource) -> Iterator[tuple[int, dict[str, str]]]:
         yield from enumerate(csv.DictReader(fh), start=2)
 
 
+def _columns(resource: Resource, names: list[str]) -> dict[str, Any]:
+    """Some columns of a (schema-valid) table as pyarrow string arrays: vectorised rules."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(
+        resource.path,
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            include_columns=names,
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return {n: table.column(n).combine_chunks() for n in names}
+
+
 def _display(resource: Resource) -> str:
     try:
         return str(resource.path.relative_to(Path.cwd()))
@@ -62,9 +80,19 @@ def _rule_problem(
 
 
 def _check_count(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
+    import pyarrow.compute as pc
+
     table = package.resource(rule["table"])
     where: dict[str, str] = rule.get("where", {})
-    n = sum(1 for _, row in _rows(table) if all(row.get(k) == v for k, v in where.items()))
+    if where:
+        cols = _columns(table, list(where))
+        mask = None
+        for k, v in where.items():
+            eq = pc.equal(cols[k], v)
+            mask = eq if mask is None else pc.and_(mask, eq)
+        n = int(pc.sum(mask).as_py() or 0)
+    else:
+        n = sum(1 for _ in _rows(table))
     ind_res, indicators = _indicators(package, rule)
     if rule["indicator"] not in indicators:
         yield _rule_problem(
@@ -107,11 +135,18 @@ def _check_sum(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
 
 
 def _check_within(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     h = rule["hierarchy"]
     parents = {row["id"]: row[h["parent"]] for _, row in _rows(package.resource(h["table"]))}
     table = package.resource(rule["table"])
-    for line, row in _rows(table):
-        place, container = row.get(rule["field"], ""), row.get(rule["container"], "")
+    cols = _columns(table, [rule["field"], rule["container"]])
+    pairs = pc.binary_join_element_wise(cols[rule["field"]], cols[rule["container"]], "\x1f")
+    bad = []
+    for pair in pc.unique(pairs).to_pylist():  # each distinct (place, container) once
+        place, container = pair.split("\x1f")
         if not place or not container:
             continue
         seen, node = set(), place
@@ -119,27 +154,39 @@ def _check_within(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
             seen.add(node)
             node = parents.get(node, "")
         if node != container:
-            yield _rule_problem(
-                table,
-                line,
-                rule["field"],
-                rule,
-                f"{place!r} does not lie within {rule['container']} {container!r}",
-            )
+            bad.append(pair)
+    if not bad:
+        return
+    rows = np.flatnonzero(pc.is_in(pairs, value_set=pa.array(bad)).to_numpy(zero_copy_only=False))
+    for j in rows:
+        place, container = pairs[int(j)].as_py().split("\x1f")
+        yield _rule_problem(
+            table,
+            int(j) + 2,
+            rule["field"],
+            rule,
+            f"{place!r} does not lie within {rule['container']} {container!r}",
+        )
 
 
 def _check_date_order(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
+    import numpy as np
+    import pyarrow.compute as pc
+
     table = package.resource(rule["table"])
-    for line, row in _rows(table):
-        start, end = row.get(rule["start"], ""), row.get(rule["end"], "")
-        if start and end and start > end:  # ISO dates compare as strings
-            yield _rule_problem(
-                table,
-                line,
-                rule["end"],
-                rule,
-                f"{rule['end']} {end} is before {rule['start']} {start}",
-            )
+    cols = _columns(table, [rule["start"], rule["end"]])
+    start, end = cols[rule["start"]], cols[rule["end"]]
+    both = pc.and_(pc.not_equal(start, ""), pc.not_equal(end, ""))
+    # ISO dates compare as strings
+    wrong = pc.and_(both, pc.greater(start, end))
+    for j in np.flatnonzero(wrong.to_numpy(zero_copy_only=False)):
+        yield _rule_problem(
+            table,
+            int(j) + 2,
+            rule["end"],
+            rule,
+            f"{rule['end']} {end[int(j)].as_py()} is before {rule['start']} {start[int(j)].as_py()}",
+        )
 
 
 _KINDS = {

@@ -425,6 +425,257 @@ def _order(package: Package) -> list[Resource]:
     return done
 
 
+# ---- columnar fast path ---------------------------------------------------------------------
+
+_TYPE_REGEX = {
+    "integer": r"^[+-]?[0-9]+$",
+    "number": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$",
+    "year": r"^[0-9]{4}$",
+    "yearmonth": r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+}
+_SEP = "\x1f"
+
+
+def _candidates(check: FieldCheck, col: Any) -> Any | None:
+    """A boolean array: True where a present cell may break its type or a constraint. A
+    superset of the bad cells (each candidate is checked exactly by :meth:`FieldCheck.check`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    exotic = (
+        check.minimum is not None
+        or check.maximum is not None
+        or check.type in ("datetime", "boolean")
+    )
+    if exotic:
+        return pc.not_equal(col, "\x00never")  # all True: rare fields, checked one by one
+    bad = (
+        pa.chunked_array([pa.array([False] * len(col))])
+        if len(col) == 0
+        else pc.equal(col, "\x00never")
+    )
+    if check.type in _TYPE_REGEX:
+        bad = pc.or_(bad, pc.invert(pc.match_substring_regex(col, _TYPE_REGEX[check.type])))
+    if check.type == "date":
+        parsed = pc.strptime(col, format="%Y-%m-%d", unit="s", error_is_null=True)
+        same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), col)
+        bad = pc.or_(bad, pc.invert(pc.fill_null(same, False)))
+    if check.enum is not None:
+        bad = pc.or_(bad, pc.invert(pc.is_in(col, value_set=pa.array(sorted(check.enum)))))
+    if check.pattern is not None:
+        try:
+            ok = pc.match_substring_regex(col, f"^(?:{check.pattern_text})$")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return pc.not_equal(col, "\x00never")  # a pattern RE2 cannot run: check every cell
+        bad = pc.or_(bad, pc.invert(ok))
+    if check.min_length is not None or check.max_length is not None:
+        length = pc.utf8_length(col)
+        if check.min_length is not None:
+            bad = pc.or_(bad, pc.less(length, check.min_length))
+        if check.max_length is not None:
+            bad = pc.or_(bad, pc.greater(length, check.max_length))
+    return bad
+
+
+def _read_arrow(resource: Resource, names: list[str]) -> Any | None:
+    """The table as strings, or ``None`` when anything about the raw file is unusual (BOM,
+    encoding, delimiter, header, ragged or blank lines): the exact path then reports it."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        with resource.path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return None
+    if head.startswith(b"\xef\xbb\xbf") or b"\x00" in head:
+        return None
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    if first.decode("utf-8", errors="replace") != ",".join(names):
+        return None
+    try:
+        return pacsv.read_csv(
+            resource.path,
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+
+
+def _validate_table_fast(
+    package: Package,
+    resource: Resource,
+    key_sets: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]],
+    wanted_keys: dict[str, set[tuple[str, ...]]],
+    problems: list[Problem],
+    broken: set[str],
+) -> _TableResult | None:
+    """Vectorised checks with pyarrow; ``None`` means "use the exact row-by-row path"."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fields = resource.schema["fields"]
+    names = [f["name"] for f in fields]
+    table = _read_arrow(resource, names)
+    if table is None or table.column_names != names:
+        return None
+    display = _display(package, resource)
+    result = _TableResult()
+    n = table.num_rows
+    result.rows = n
+    missing_values = pa.array(sorted(set(resource.schema.get("missingValues", [""]))))
+    columns = [table.column(i) for i in range(len(names))]
+    missing = [pc.is_in(c, value_set=missing_values) for c in columns]
+    blank = missing[0]
+    for m in missing[1:]:
+        blank = pc.and_(blank, m)
+    blank_np = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    for j in np.flatnonzero(blank_np):
+        problems.append(
+            Problem(display, int(j) + 2, None, "blank-row", "the row is empty", resource.name)
+        )
+    valid = []  # per column: True where the cell is present and valid
+    for i, check in enumerate(FieldCheck(f) for f in fields):
+        miss = np.asarray(missing[i].to_numpy(zero_copy_only=False), dtype=bool)
+        if check.required:
+            for j in np.flatnonzero(miss & ~blank_np):
+                problems.append(
+                    Problem(
+                        display,
+                        int(j) + 2,
+                        check.name,
+                        "constraint-error",
+                        "a value is required",
+                        resource.name,
+                    )
+                )
+        ok = ~miss & ~blank_np
+        cand = np.asarray(
+            pc.fill_null(_candidates(check, columns[i]), True).to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
+        col = columns[i]
+        for j in np.flatnonzero(cand & ok):
+            value = col[int(j)].as_py()
+            bad = check.check(value)
+            if bad:
+                problems.append(
+                    Problem(display, int(j) + 2, check.name, bad[0], bad[1], resource.name)
+                )
+                ok[j] = False
+        if check.unique:
+            _duplicates(display, resource.name, [check.name], [col], ok, "unique-error", problems)
+        valid.append(ok)
+
+    def key_array(idx: list[int]) -> Any:
+        if len(idx) == 1:
+            return columns[idx[0]]
+        return pc.binary_join_element_wise(*[columns[k] for k in idx], _SEP)
+
+    def eligible(idx: list[int]) -> Any:
+        mask = np.ones(n, dtype=bool)
+        for k in idx:
+            mask &= valid[k]
+        return mask
+
+    pk_idx = [names.index(k) for k in resource.primary_key if k in names]
+    if pk_idx:
+        _duplicates(
+            display,
+            resource.name,
+            [names[k] for k in pk_idx],
+            [key_array(pk_idx)],
+            eligible(pk_idx),
+            "primary-key",
+            problems,
+        )
+    for key in wanted_keys.get(resource.name, set()):
+        idx = [names.index(k) for k in key]
+        values = key_array(idx).to_pylist()
+        mask = eligible(idx)
+        if len(idx) == 1:
+            result.keys[key] = {(v,) for v, m in zip(values, mask, strict=True) if m}
+        else:
+            result.keys[key] = {
+                tuple(v.split(_SEP)) for v, m in zip(values, mask, strict=True) if m
+            }
+    for fk_fields, ref_res, ref_fields in resource.foreign_keys():
+        if ref_res in broken or any(f not in names for f in fk_fields):
+            continue
+        idx = [names.index(f) for f in fk_fields]
+        # a reference is checked when any of its cells is present and valid (as the exact path)
+        any_present = np.zeros(n, dtype=bool)
+        for k in idx:
+            any_present |= valid[k]
+        known = key_sets.get(ref_res, {}).get(tuple(ref_fields))
+        values = key_array(idx)
+        if known is not None and ref_res != resource.name:
+            value_set = pa.array(sorted(_SEP.join(k) for k in known), type=pa.string())
+            found = np.asarray(
+                pc.fill_null(pc.is_in(values, value_set=value_set), False).to_numpy(
+                    zero_copy_only=False
+                ),
+                dtype=bool,
+            )
+            for j in np.flatnonzero(any_present & ~found):
+                kv = tuple(str(columns[k][int(j)].as_py()) if valid[k][j] else "" for k in idx)
+                problems.append(
+                    _fk_problem(
+                        display, resource.name, int(j) + 2, fk_fields, kv, ref_res, ref_fields
+                    )
+                )
+        else:
+            for j in np.flatnonzero(any_present):
+                kv = tuple(str(columns[k][int(j)].as_py()) if valid[k][j] else "" for k in idx)
+                result.fk_pending.append((int(j) + 2, fk_fields, ref_res, ref_fields, kv))
+    return result
+
+
+def _duplicates(
+    display: str,
+    table: str,
+    fields: list[str],
+    keys: list[Any],
+    mask: Any,
+    code: str,
+    problems: list[Problem],
+) -> None:
+    """Report every row whose key repeats an earlier eligible row."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    rows = np.flatnonzero(mask)
+    if len(rows) == 0:
+        return
+    encoded = pc.dictionary_encode(keys[0]).combine_chunks()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))[rows]
+    _, first_pos, counts = np.unique(codes, return_index=True, return_counts=True)
+    if not (counts > 1).any():
+        return
+    first_row_of = dict(zip(codes[first_pos].tolist(), rows[first_pos].tolist(), strict=True))
+    dup = np.ones(len(rows), dtype=bool)
+    dup[first_pos] = False
+    dictionary = encoded.dictionary
+    for pos in np.flatnonzero(dup):
+        j, code_ = int(rows[pos]), int(codes[pos])
+        first = first_row_of[code_] + 2
+        value = str(dictionary[code_].as_py()).replace(_SEP, ", ")
+        if code == "primary-key":
+            message = f"duplicate {'/'.join(fields)} {_quote(value)}: same as row {first}"
+        else:
+            message = f"{_quote(value)} repeats row {first}"
+        problems.append(Problem(display, j + 2, fields[0], code, message, table))
+
+
 def validate_native(package: Package) -> Report:
     problems: list[Problem] = []
     wanted: dict[str, set[tuple[str, ...]]] = {}
@@ -436,7 +687,9 @@ def validate_native(package: Package) -> Report:
     broken: set[str] = set()
     rows = 0
     for resource in _order(package):
-        result = _validate_table(package, resource, key_sets, wanted, problems, broken)
+        result = _validate_table_fast(package, resource, key_sets, wanted, problems, broken)
+        if result is None:
+            result = _validate_table(package, resource, key_sets, wanted, problems, broken)
         key_sets[resource.name] = result.keys
         if result.broken:
             broken.add(resource.name)
