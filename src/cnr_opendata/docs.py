@@ -210,16 +210,15 @@ def _figure_text(row: dict[str, str]) -> str:
 
 def _status_chart(package: Package) -> str:
     """Projects by territory and status, as an inline SVG (no script)."""
-    projects = _read_rows(package.resource("projects"))
     names = {t["id"]: t["name"] for t in _read_rows(package.resource("territories"))}
-    statuses = sorted({p["status"] for p in projects})
     colors = ["#000091", "#e1000f", "#18753c", "#b34000", "#6a6af4"]
     by_place: dict[str, dict[str, int]] = {}
-    for p in projects:
-        by_place.setdefault(names.get(p["territory_id"], p["territory_id"]), {}).setdefault(
-            p["status"], 0
-        )
-        by_place[names.get(p["territory_id"], p["territory_id"])][p["status"]] += 1
+    with package.resource("projects").path.open(encoding="utf-8", newline="") as fh:
+        for p in csv.DictReader(fh):  # streamed: only the counts stay in memory
+            place = names.get(p["territory_id"], p["territory_id"])
+            by_place.setdefault(place, {}).setdefault(p["status"], 0)
+            by_place[place][p["status"]] += 1
+    statuses = sorted({status for counts in by_place.values() for status in counts})
     places = sorted(by_place)[:40]
     most = max((sum(v.values()) for v in by_place.values()), default=1)
     bar_w, label_w, row_h = 420, 220, 26
