@@ -11,7 +11,7 @@ import rdflib
 
 from cnr_opendata.package import load_package
 from cnr_opendata.rdf import write_catalog
-from conftest import SHARED, need
+from conftest import SHARED
 from rdf_helpers import BASE, export
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -66,7 +66,8 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[File]]
 
 
 def test_catalog_conforms_to_the_official_dcat_ap_shapes(catalog: tuple[Path, list[File]]) -> None:
-    need("the DCAT-AP 3.0.1 shapes", OFFICIAL.is_file(), f"expected at {OFFICIAL}")
+    if not OFFICIAL.is_file():  # shared/ is beside the checkout here and in CI, not on GitHub
+        pytest.skip(f"the official DCAT-AP 3.0.1 shapes are not at {OFFICIAL} (../shared/external)")
     data = rdflib.Graph().parse(str(catalog[0]), format="turtle")
     shapes = rdflib.Graph().parse(str(OFFICIAL), format="turtle")
     conforms, _graph, text = pyshacl.validate(data, shacl_graph=shapes, allow_warnings=True)
