@@ -25,6 +25,7 @@ from cnr_opendata.package import DESCRIPTOR, Package, load_package, validate_pac
 #: Fixed timestamp for zip entries (the zip format cannot store earlier than 1980).
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MANIFEST = "publish-manifest.json"
+BIG_FILE = 8 << 20
 Progress = Callable[[str], None]
 
 
@@ -59,12 +60,21 @@ class Release:
         return release_files(self.path)
 
 
+#: sha256 of files already hashed, keyed by (path, size, mtime): the site and the catalogue both
+#: list every file's checksum, and a large release holds gigabytes of RDF.
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _HASHES:
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        _HASHES[key] = h.hexdigest()
+    return _HASHES[key]
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -96,6 +106,9 @@ def _write_zip(folder: Path, target: Path) -> None:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != target):
             info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
+            # level 1 for big files: about 3x faster than 6 on RDF, for a few percent more bytes
+            level = 1 if path.stat().st_size > BIG_FILE else 6
+            info._compresslevel = level  # type: ignore[attr-defined]  # public as compress_level in 3.13
             info.external_attr = 0o644 << 16
             with path.open("rb") as fh, zf.open(info, "w") as out:
                 shutil.copyfileobj(fh, out, 1 << 20)
