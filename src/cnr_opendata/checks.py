@@ -200,29 +200,18 @@ _KINDS = {
 def check_rules(package: Package) -> list[Problem]:
     """Evaluate the package's ``rules`` on schema-valid tables; return the broken ones."""
     problems: list[Problem] = []
+    descriptor = str(package.root / "datapackage.json")
     for rule in package.descriptor.get("rules", []):
         check = _KINDS.get(rule.get("kind", ""))
         if check is None:
-            problems.append(
-                Problem(
-                    str(package.root / "datapackage.json"),
-                    None,
-                    None,
-                    "package-error",
-                    f"unknown rule kind {rule.get('kind')!r} (use {', '.join(_KINDS)})",
-                )
-            )
+            message = f"unknown rule kind {rule.get('kind')!r} (use {', '.join(_KINDS)})"
+            problems.append(Problem(descriptor, None, None, "package-error", message))
             continue
         try:
             problems.extend(check(package, rule))
         except KeyError as exc:
-            problems.append(
-                Problem(
-                    str(package.root / "datapackage.json"),
-                    None,
-                    None,
-                    "package-error",
-                    f"rule {rule.get('id', rule['kind'])!r} names an unknown table or column {exc}",
-                )
+            message = (
+                f"rule {rule.get('id', rule['kind'])!r} names an unknown table or column {exc}"
             )
+            problems.append(Problem(descriptor, None, None, "package-error", message))
     return problems

@@ -322,12 +322,7 @@ def publish() -> None:
 
 
 @publish.command("datagouv")
-@click.option(
-    "--release",
-    "release_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Release folder (default: the newest under build/).",
-)
+@_RELEASE_OPTION
 @click.option(
     "--target",
     default="demo",
@@ -400,12 +395,7 @@ def publish_datagouv(
 @publish.command("sparql")
 @click.argument("endpoint")
 @click.option("--graph", "graph_iri", required=True, help="IRI of the named graph to replace.")
-@click.option(
-    "--release",
-    "release_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Release folder (default: the newest under build/).",
-)
+@_RELEASE_OPTION
 @click.option(
     "--query-endpoint",
     help="SPARQL query URL (default: derived from ENDPOINT, e.g. /store -> /query).",
