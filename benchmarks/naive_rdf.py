@@ -39,8 +39,11 @@ def main() -> None:
             g.add((s, CNR.statusDate, Literal(row["status_date"], datatype=XSD.date)))
             g.add((s, DCT.source, URIRef(f"{BASE}/source/{row['source_id']}")))
             g.add((s, CNR.round, Literal(row["round"])))
-            for key, pred in (("dates_stated", CNR.statedDates), ("target_population", CNR.targetPopulation),
-                              ("source_location", CNR.sourceLocation)):
+            for key, pred in (
+                ("dates_stated", CNR.statedDates),
+                ("target_population", CNR.targetPopulation),
+                ("source_location", CNR.sourceLocation),
+            ):
                 if row[key]:
                     g.add((s, pred, Literal(row[key], lang="fr")))
             if row["planned_year"]:
