@@ -7,6 +7,7 @@ Entry points for the release build: :func:`write_rdf` and :func:`write_catalog`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ __all__ = [
 ]
 
 SHACL_REPORT = "shacl-report.ttl"
+#: Above this many triples, Turtle and JSON-LD are written in parallel processes.
+PARALLEL_TRIPLES = 200_000
 CSVW_METADATA = "csv-metadata.json"
 #: Files of ``vocab/`` copied into a release (plus ``shapes.ttl``, regenerated for its base).
 _VOCAB_GLOBS = (
@@ -91,12 +94,34 @@ def write_rdf(package: Any, out_dir: Path, *, base_iri: str) -> dict[str, int]:
     triples = write_ntriples(
         mapping, Path(package.root), nt, base_iri=base, vocabulary=vocabulary_files()
     )
-    write_turtle(nt, out / f"{name}.ttl", turtle_prefixes(mapping, base))
-    write_jsonld(nt, out / f"{name}.jsonld")
-    _write_json(out / CSVW_METADATA, csvw_metadata(mapping, base, package))
-    shapes_ttl = generate_shapes(mapping, base)
-    _copy_vocabulary(out / "vocab", shapes_ttl)
-    outcome = validate_ntriples(nt, shapes_ttl, total=triples)
+    prefixes = turtle_prefixes(mapping, base)
+    # Turtle and JSON-LD re-read the N-Triples through pyoxigraph's Python iterator, which holds
+    # the GIL: for a large export they run in two other processes while this one validates
+    # (about 40 % off the RDF step at 100,000 projects); each file is the same either way.
+    pool = None
+    if triples > PARALLEL_TRIPLES and (os.cpu_count() or 1) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        jobs = [
+            pool.submit(write_turtle, nt, out / f"{name}.ttl", prefixes),
+            pool.submit(write_jsonld, nt, out / f"{name}.jsonld"),
+        ]
+    else:
+        write_turtle(nt, out / f"{name}.ttl", prefixes)
+        write_jsonld(nt, out / f"{name}.jsonld")
+    try:
+        _write_json(out / CSVW_METADATA, csvw_metadata(mapping, base, package))
+        shapes_ttl = generate_shapes(mapping, base)
+        _copy_vocabulary(out / "vocab", shapes_ttl)
+        outcome = validate_ntriples(nt, shapes_ttl, total=triples)
+        if pool is not None:
+            for job in jobs:
+                job.result()
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     (out / SHACL_REPORT).write_text(outcome.report, encoding="utf-8", newline="\n")
     return {
         "triples": triples,
