@@ -103,7 +103,7 @@ def write_rdf(package: Any, out_dir: Path, *, base_iri: str) -> dict[str, int]:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"))
         jobs = [
             pool.submit(write_turtle, nt, out / f"{name}.ttl", prefixes),
             pool.submit(write_jsonld, nt, out / f"{name}.jsonld"),
