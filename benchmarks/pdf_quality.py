@@ -17,13 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from test_extract import REFLOWED, make_two_column_pdf  # noqa: E402
-
 from cnr_opendata.extract import extract_source  # noqa: E402
 from cnr_opendata.extract.parse import _Parser  # noqa: E402
 from cnr_opendata.extract.pdf import pdf_text  # noqa: E402
 from cnr_opendata.extract.text import normalise  # noqa: E402
 from cnr_opendata.package import load_package  # noqa: E402
+from test_extract import REFLOWED, make_two_column_pdf  # noqa: E402
 
 
 def words(text: str) -> list[str]:
