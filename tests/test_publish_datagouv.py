@@ -7,6 +7,7 @@ it as a subprocess on a free port and stops it after.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -177,6 +179,68 @@ def test_an_interrupted_publish_converges_without_duplicates(client, udata, rele
     assert len(remote) == result.count("skip") + result.count("upload")
 
 
+class LoseAnswer(httpx.BaseTransport):
+    """Sends every request to the server, but loses the answer to the upload of one file, as a
+    connection cut after the server stored it would: the client never learns the resource id."""
+
+    def __init__(self, filename: str) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.marker = f'filename="{filename}"'.encode()
+        self.lost = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        response = self.inner.handle_request(request)
+        if not self.lost and request.url.path.endswith("/upload/") and self.marker in body:
+            self.lost += 1
+            response.read()
+            response.close()
+            raise httpx.ReadTimeout("connection lost", request=request)
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_run_that_lost_an_upload_answer_converges_without_duplicates(
+    client, udata, release: Path
+) -> None:
+    # udata titles an upload with its slugified file name: project-partners.csv
+    lossy = DatagouvClient(
+        udata["base_url"],
+        udata["api_key"],
+        transport=LoseAnswer("project_partners.csv"),
+        retries=0,
+    )
+    with pytest.raises(PublishError, match="ReadTimeout after 1 attempt"):
+        publish_to_datagouv(release, lossy, organization_id=udata["org_id"])
+    dataset_id = json.loads((release / MANIFEST).read_text())["targets"][client.base_url][
+        "dataset_id"
+    ]
+    assert "project-partners.csv" in resources(client, dataset_id)
+    again = publish_to_datagouv(release, client)
+    assert ("skip", "data/project_partners.csv") in [(a.kind, a.target) for a in again.actions]
+    remote = resources(client, dataset_id)
+    assert "project-partners.csv" not in remote and "data/project_partners.csv" in remote
+    assert len(remote) == again.count("skip") + again.count("upload")
+
+
+def test_an_upload_sent_again_after_a_lost_answer_leaves_one_resource(
+    client, udata, release: Path
+) -> None:
+    # real sleeps: udata refuses (500) a second upload of a file name in the same second
+    retrying = DatagouvClient(
+        udata["base_url"], udata["api_key"], transport=LoseAnswer("projects.csv")
+    )
+    result = publish_to_datagouv(release, retrying, organization_id=udata["org_id"])
+    deleted = [a for a in result.actions if a.kind == "delete"]
+    assert [(a.target, a.detail.split(", ", 1)[1]) for a in deleted] == [
+        ("projects.csv", "duplicate of data/projects.csv, same sha1")
+    ]
+    remote = resources(client, str(result.dataset_id))
+    assert len(remote) == result.count("upload") and "projects.csv" not in remote
+
+
 def test_a_lost_manifest_still_finds_the_resources(client, udata, release: Path) -> None:
     first = publish_to_datagouv(release, client, organization_id=udata["org_id"])
     (release / MANIFEST).unlink()
@@ -219,11 +283,14 @@ def test_a_licence_the_server_does_not_know_is_an_error(client, udata, release: 
         publish_to_datagouv(release, client, organization_id=udata["org_id"])
 
 
-def test_a_wrong_api_key_fails_clearly_without_showing_it(udata, release: Path) -> None:
+def test_a_wrong_api_key_fails_clearly_without_showing_it(
+    udata, release: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "udata_THIS-IS-A-WRONG-SECRET-KEY"
     client = DatagouvClient(udata["base_url"], secret)
-    with pytest.raises(PublishError) as exc:
+    with caplog.at_level(logging.DEBUG), pytest.raises(PublishError) as exc:
         publish_to_datagouv(release, client, organization_id=udata["org_id"])
+    assert caplog.records and secret not in caplog.text
     assert "HTTP 401" in str(exc.value) and "Invalid API token" in str(exc.value)
     assert secret not in str(exc.value) and secret not in repr(client)
     result = CliRunner().invoke(
@@ -262,6 +329,7 @@ def test_cli_publishes_and_prints_the_plan(udata, release: Path) -> None:
     ]["dataset_id"]
     assert done.output.startswith(f"published dataset {dataset_id}: 1 create, ")
     assert udata["api_key"] not in done.output + dry.output
+    assert udata["api_key"] not in (release / MANIFEST).read_text()
 
 
 def test_dry_run_needs_no_api_key(udata, release: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 import socket
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import respx
 from click.testing import CliRunner
 
 from cnr_opendata.cli import cli
@@ -117,3 +119,40 @@ def test_a_wrong_endpoint_is_a_clear_error(oxigraph: str, real_release: Path) ->
 def test_graph_must_be_an_iri(real_release: Path) -> None:
     with pytest.raises(PublishError, match="absolute IRI"):
         publish_to_graphstore(real_release, "http://127.0.0.1:1/store", "not an iri")
+
+
+def count_answer(n: int) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "head": {"vars": ["n"]},
+            "results": {"bindings": [{"n": {"type": "literal", "value": str(n)}}]},
+        },
+    )
+
+
+@respx.mock
+def test_basic_auth_comes_from_the_environment_and_is_never_shown(
+    real_release: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARQL_USER", "loader")
+    monkeypatch.setenv("SPARQL_PASSWORD", "s3cret-pass")
+    triples = count_ntriples(real_release / "cnr-sante-projets.nt")
+    put = respx.put("http://store.test/ds/data", params={"graph": GRAPH}).mock(
+        return_value=httpx.Response(204)
+    )
+    query = respx.post("http://store.test/ds/query").mock(return_value=count_answer(triples))
+    result = publish_to_graphstore(real_release, "http://store.test/ds/data", GRAPH)
+    expected = "Basic " + base64.b64encode(b"loader:s3cret-pass").decode()
+    assert put.calls.last.request.headers["Authorization"] == expected
+    assert query.calls.last.request.headers["Authorization"] == expected
+    assert put.calls.last.request.headers["Content-Type"] == "application/n-triples"
+    assert "s3cret-pass" not in result.summary() + repr(result)
+
+
+@respx.mock
+def test_a_store_that_counts_otherwise_is_an_error(real_release: Path) -> None:
+    respx.put("http://store.test/store").mock(return_value=httpx.Response(204))
+    respx.post("http://store.test/query").mock(return_value=count_answer(3))
+    with pytest.raises(PublishError, match=r"the store counts 3 triples in <.+>, the release has"):
+        publish_to_graphstore(real_release, "http://store.test/store", GRAPH)

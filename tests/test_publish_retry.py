@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import respx
 
 from cnr_opendata.errors import PublishError
-from cnr_opendata.publish.datagouv import DatagouvClient, resolve_target
+from cnr_opendata.publish.datagouv import DatagouvClient, publish_to_datagouv, resolve_target
 
 BASE = "http://udata.test/api/1"
 
@@ -118,3 +120,37 @@ def test_targets() -> None:
     assert resolve_target("http://127.0.0.1:7000/api/1/") == "http://127.0.0.1:7000/api/1"
     with pytest.raises(PublishError, match="unknown target"):
         resolve_target("prod")
+
+
+@respx.mock
+def test_metadata_the_server_does_not_keep_is_an_error(tmp_path) -> None:
+    """A server that drops a field of a PUT (it is not a partial update) is caught at once."""
+    release = tmp_path / "rel"
+    (release / "data").mkdir(parents=True)
+    (release / "data" / "t.csv").write_text("id\n1\n", encoding="utf-8")
+    descriptor = {
+        "name": "t",
+        "version": "1.0.0",
+        "title": "T",
+        "description": "d",
+        "keywords": ["santé"],
+        "temporal": {"start": "2022-09-01", "end": "2024-03-31"},
+        "spatial": {"zones": ["fr:departement:83"]},
+        "frequency": "irregular",
+        "datagouv": {"license": "lov2"},
+        "resources": [{"name": "t", "path": "data/t.csv"}],
+    }
+    (release / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    respx.get(f"{BASE}/datasets/extensions/").mock(return_value=httpx.Response(200, json=["csv"]))
+    echoed = {
+        "id": "d1",
+        "license": "lov2",
+        "frequency": "irregular",
+        "tags": ["sante"],
+        "spatial": {"zones": ["fr:departement:83"]},
+        "temporal_coverage": None,
+        "resources": [],
+    }
+    respx.post(f"{BASE}/datasets/").mock(return_value=httpx.Response(201, json=echoed))
+    with pytest.raises(PublishError, match="temporal coverage stored as None"):
+        publish_to_datagouv(release, make_client([]))

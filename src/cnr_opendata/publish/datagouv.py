@@ -214,6 +214,11 @@ def _check_echo(sent: dict[str, Any], echoed: dict[str, Any]) -> None:
     zones = (echoed.get("spatial") or {}).get("zones") or []
     if "spatial" in sent and sorted(zones) != sorted(sent["spatial"]["zones"]):
         problems.append(f"zones stored as {zones}")
+    if "temporal_coverage" in sent:
+        coverage = echoed.get("temporal_coverage") or {}
+        stored = {k: str(coverage.get(k) or "")[:10] for k in ("start", "end")}
+        if stored != sent["temporal_coverage"]:
+            problems.append(f"temporal coverage stored as {coverage or None}")
     if problems:
         raise PublishError(
             "the server did not keep the dataset metadata as sent: "
@@ -248,6 +253,69 @@ def publishable_files(
         ext = PurePosixPath(f.path).suffix.lstrip(".").lower()
         (keep if ext in extensions else refused).append(f)
     return keep, refused
+
+
+def _checksum(resource: dict[str, Any]) -> str | None:
+    return (resource.get("checksum") or {}).get("value")
+
+
+def _file_key(name: str) -> str:
+    """A file name as udata stores an upload's (slugified: ``project_partners.csv`` ->
+    ``project-partners.csv``), for matching."""
+    base = unicodedata.normalize("NFKD", PurePosixPath(name).name).encode("ascii", "ignore")
+    return re.sub(r"[^a-z0-9.]+", "-", base.decode().lower()).strip("-")
+
+
+def _names(resource: dict[str, Any]) -> set[str]:
+    """The file names a server resource goes by: its title, and its file's name for an upload."""
+    names = {_file_key(str(resource.get("title") or ""))}
+    if resource.get("filetype") == "file" and resource.get("url"):
+        names.add(_file_key(str(resource["url"]).split("?", 1)[0].rsplit("/", 1)[-1]))
+    return names - {""}
+
+
+def match_resources(
+    files: list[ReleaseFile],
+    remote: list[dict[str, Any]],
+    known: dict[str, Any],
+    sha1s: dict[str, str],
+) -> dict[str, dict[str, Any]]:
+    """Which server resource is each release file: the id in the manifest, else a resource titled
+    with the file's path, else one named like the file (an upload the run that made it could not
+    record); among several, the one with the file's sha1. Each resource serves one file at most."""
+    by_id = {r["id"]: r for r in remote}
+    found: dict[str, dict[str, Any]] = {}
+    taken: set[str] = set()
+
+    def claim(f: ReleaseFile, candidates: list[dict[str, Any]]) -> None:
+        free = [r for r in candidates if r["id"] not in taken]
+        if free:
+            best = next((r for r in free if _checksum(r) == sha1s[f.path]), free[0])
+            found[f.path] = best
+            taken.add(best["id"])
+
+    rules = [
+        lambda f: [by_id[rid]] if (rid := (known.get(f.path) or {}).get("id")) in by_id else [],
+        lambda f: [r for r in remote if r.get("title") == f.path],
+        lambda f: [r for r in remote if _file_key(f.path) in _names(r)],
+    ]
+    for rule in rules:  # rule by rule over all files, so a weak match never steals a strong one
+        for f in files:
+            if f.path not in found:
+                claim(f, rule(f))
+    return found
+
+
+def _duplicate_of(
+    resource: dict[str, Any], files: list[ReleaseFile], sha1s: dict[str, str]
+) -> str | None:
+    """The release file that an unmatched server resource is a byte-identical copy of (left by an
+    upload whose response was lost and that was sent again), if any."""
+    for f in files:
+        same_name = resource.get("title") == f.path or _file_key(f.path) in _names(resource)
+        if same_name and _checksum(resource) == sha1s[f.path]:
+            return f.path
+    return None
 
 
 class _Manifest:
@@ -321,19 +389,17 @@ def publish_to_datagouv(
             _check_echo(payload, client.update_dataset(dataset["id"], payload))
     result.dataset_id = dataset_id = str(dataset["id"])
 
-    remote = {r["id"]: r for r in dataset.get("resources", [])}
-    by_title = {r.get("title"): r for r in dataset.get("resources", [])}
-    matched: set[str] = set()
+    sha1s = {f.path: _sha1(release / f.path) for f in files}
+    matches = match_resources(
+        files, list(dataset.get("resources", [])), manifest.data["resources"], sha1s
+    )
+    matched = {str(r["id"]) for r in matches.values()}
     for f in files:
-        known = manifest.data["resources"].get(f.path, {}).get("id")
-        existing = remote.get(known) if known else None
-        existing = existing or by_title.get(f.path)
-        sha1 = _sha1(release / f.path)
+        existing = matches.get(f.path)
+        sha1 = sha1s[f.path]
         wanted = resource_payload(f, descriptor)
         if existing is not None:
-            matched.add(existing["id"])
-            checksum = (existing.get("checksum") or {}).get("value")
-            if checksum == sha1:
+            if _checksum(existing) == sha1:
                 result.actions.append(Action("skip", f.path, "unchanged"))
                 if not dry_run:
                     _sync_metadata(client, dataset_id, existing, wanted)
@@ -357,29 +423,30 @@ def publish_to_datagouv(
         matched.add(rid)
         manifest.data["resources"][f.path] = {"id": rid, "sha1": sha1}
         manifest.save()
+        # an upload titles the resource with its file name: set title, description, type, schema
         client.update_resource(dataset_id, rid, wanted)
 
-    for rid, r in sorted(remote.items()):
+    # what the server holds now, including copies made by an upload sent again after a lost answer
+    if not dry_run:
+        dataset = client.dataset(dataset_id) or dataset
+    for r in sorted(dataset.get("resources", []), key=lambda r: (str(r.get("title")), r["id"])):
+        rid = str(r["id"])
         if rid in matched:
             continue
-        if prune:
-            result.actions.append(Action("delete", str(r.get("title") or rid), f"resource {rid}"))
+        label = str(r.get("title") or rid)
+        copy_of = _duplicate_of(r, files, sha1s)
+        if copy_of or prune:
+            why = f"duplicate of {copy_of}, same sha1" if copy_of else "not in this release"
+            result.actions.append(Action("delete", label, f"resource {rid}, {why}"))
             if not dry_run:
-                say(f"deleting {r.get('title')}")
+                say(f"deleting {label}")
                 client.delete_resource(dataset_id, rid)
         else:
-            result.actions.append(
-                Action(
-                    "keep", str(r.get("title") or rid), "not in this release; --prune deletes it"
-                )
-            )
+            result.actions.append(Action("keep", label, "not in this release; --prune deletes it"))
     if not dry_run:
-        current = {
-            path: v
-            for path, v in manifest.data["resources"].items()
-            if any(f.path == path for f in files)
+        manifest.data["resources"] = {
+            path: v for path, v in manifest.data["resources"].items() if path in sha1s
         }
-        manifest.data["resources"] = current
         manifest.save()
     return result
 
@@ -388,6 +455,8 @@ def _sync_metadata(
     client: DatagouvClient, dataset_id: str, existing: dict[str, Any], wanted: dict[str, Any]
 ) -> None:
     differs = any(existing.get(k) != v for k, v in wanted.items() if k != "schema")
+    if "schema" in wanted:
+        differs = differs or (existing.get("schema") or {}).get("url") != wanted["schema"]["url"]
     if differs:
         client.update_resource(dataset_id, existing["id"], wanted)
 
@@ -397,6 +466,7 @@ __all__ = [
     "DatagouvClient",
     "PublishResult",
     "dataset_payload",
+    "match_resources",
     "publish_to_datagouv",
     "resolve_target",
 ]
