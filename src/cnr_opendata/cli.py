@@ -259,53 +259,56 @@ def serve(
 
 
 @cli.command()
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the draft CSVs, provenance.csv and warnings.csv (default: draft/<source name>/).",
+    help="Folder for the draft CSVs, provenance.csv and warnings.csv "
+    "(default: draft/<source name>/).",
 )
 @click.option(
     "--compare",
     "compare_with",
     type=click.Path(exists=True, path_type=Path),
-    help="A curated package: print what the draft adds, removes or changes against it.",
+    help="A curated package: match names against its tables, reuse its ids, and print what "
+    "the draft adds, removes or changes against it, row by row, field by field.",
 )
-@click.option(
-    "--all-fields",
-    is_flag=True,
-    help="With --compare, compare every drafted field (summaries, partners too).",
-)
-def extract(
-    source: Path, out_dir: Path | None, compare_with: Path | None, all_fields: bool
-) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def extract(source: Path, out_dir: Path | None, compare_with: Path | None, as_json: bool) -> None:
     """Draft tables from a press kit (PDF or text) for a steward to review.
 
-    Recognises project blocks and their status markers, territory prefixes, numbered
-    challenges, key figures (value, unit, qualifier), dates and named organizations, matched
-    against the bundled package's reference tables. Every drafted field gets a provenance row
-    (the span of source-normalised.txt it comes from); doubts become warnings.
+    Finds the project blocks (title, body, « PROJET RÉALISÉ » / « EN COURS »), territory
+    prefixes, numbered challenges, key figures (value, unit, qualifier), dates and the
+    organizations and places of the reference tables (the bundled package's, or --compare's).
+    Writes projects, project_territories, project_partners, challenges, indicators and events in
+    the package's schemas, provenance.csv (the source span of every drafted field) and
+    warnings.csv. Exit status 1 for a missing, empty, binary or unreadable source, or a PDF
+    with no text layer.
 
     \b
     Example:
       cnr-opendata extract dossier-de-presse.pdf -o draft/ --compare datapackage/
     """
-    from cnr_opendata.extract import compare_extraction, extract_source, write_extraction
+    from cnr_opendata.extract import compare_extraction, extract_source, extraction_json
+    from cnr_opendata.extract.compare import summarize_changes
     from cnr_opendata.package import load_package
 
-    extraction = extract_source(source)
-    target = out_dir or Path("draft") / source.stem
-    write_extraction(extraction, target)
+    package = load_package(compare_with) if compare_with is not None else None
+    target = out_dir or Path("draft") / source.name.split(".")[0]
+    extraction = extract_source(source, target, reference=package)
+    changes = compare_extraction(extraction, package) if package is not None else []
+    if as_json:
+        click.echo(extraction_json(extraction, changes))
+        return
     for warning in extraction.warnings:
         click.echo(f"warning: {warning.format()}", err=True)
-    if compare_with is not None:
-        changes = compare_extraction(extraction, load_package(compare_with), all_fields=all_fields)
-        for change in changes:
-            click.echo(change.format())
-        click.echo(f"{len(changes)} difference(s) with {compare_with}")
-    click.echo(f"extracted {extraction.summary()} from {source} into {target}/")
+    for change in changes:
+        click.echo(change.format())
+    if package is not None:
+        click.echo(f"compared with {compare_with}: {summarize_changes(changes)}")
+    click.echo(f"{source}: {extraction.summary()}")
 
 
 # ---- publish ---------------------------------------------------------------------------------
