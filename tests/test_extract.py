@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cnr_opendata.cli import cli
 from cnr_opendata.errors import ExtractError
@@ -605,8 +607,53 @@ def test_a_kit_from_another_departement_needs_no_code_change(tmp_path: Path, wri
         ("bilan-2024-10-15", "bilan", "reg-93"),
         ("reunions-hautes-alpes-2023-2024", "ensemble-de-reunions", "dep-05"),
     ]
+    changes = compare_extraction(extraction, load_package(package))
+    assert {c.kind for c in changes} == {"added"}  # nothing of the Var kit is « removed »
+    assert [c.key for c in changes if c.table == "projects"] == [p["id"] for p in projects]
     assert [(w.code, w.snippet) for w in extraction.warnings] == [
         ("unknown-territory", "Briançon"),
         ("unknown-organization", "CPTS du Gapençais"),
         ("unparsed-figure", "près de 150"),
     ]
+
+
+def test_a_project_given_twice_gets_two_ids(tmp_path: Path) -> None:
+    text = reflowed()
+    start = text.index("Var-Est :")
+    block = text[start : text.index("EN COURS", start) + len("EN COURS")]
+    extraction = extract_source(write(tmp_path, text.replace(block, f"{block}\n\n{block}")))
+    ids = [r["id"] for r in extraction.tables["projects"]]
+    assert len(ids) == len(set(ids)) == 8
+    assert "var-2023-transports-var-est" in ids
+    assert "var-2023-var-est-developper-offre-transports-sanitaires" in ids
+
+
+PIECES = [
+    *"aé Z:;.,-/'«»\n\r\t\f\u00a0\u00ad\ufb01\x0012",
+    "PROJET RÉALISÉ",
+    "EN COURS",
+    "Toulon : renforcer",
+    "du 1er juin au 30 septembre 2023",
+    "près de 700 participants",
+    "1. ",
+    "au 8 novembre 2023",
+    "CPTS",
+    "l'ARS",
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_any_text_gives_a_result_or_a_clear_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "kit.txt"
+    path.write_bytes(text.encode("utf-8"))
+    try:
+        extraction = extract_source(path)
+    except ExtractError as exc:
+        assert str(exc).startswith(f"{path}: ")
+        return
+    for p in extraction.provenance:
+        if p.char_start is not None:
+            assert text[p.char_start : p.char_end] == p.snippet

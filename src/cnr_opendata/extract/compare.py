@@ -98,23 +98,48 @@ _NATURAL: dict[str, Callable[[dict[str, str]], tuple[str, ...]]] = {
 }
 
 
-def _curated(package: Package, table: str) -> list[dict[str, str]] | None:
+def _curated(
+    package: Package, table: str, keep: Callable[[dict[str, str]], bool]
+) -> list[dict[str, str]] | None:
+    """The rows of ``table`` that ``keep`` accepts, streamed (the package may be large)."""
     try:
         resource = package.resource(table)
     except KeyError:
         return None
     with resource.path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return [row for row in csv.DictReader(fh) if keep(row)]
+
+
+def _scope(names: list[str], source: str, projects: set[str]) -> Callable[[dict[str, str]], bool]:
+    """Which curated rows come from the draft's document."""
+    if "source_id" in names:
+        return lambda row: row.get("source_id") == source
+    if "project_id" in names:
+        return lambda row: row.get("project_id") in projects
+    return lambda row: True
 
 
 def compare_extraction(extraction: Extraction, package: Package) -> list[Change]:
-    """Changes from the curated ``package`` to the draft, table by table (see the module doc)."""
+    """Changes from the curated ``package`` to the draft, table by table (see the module doc).
+
+    Only the package's rows from the same document are compared (``source_id``, or for links
+    the project's): a kit from another département adds rows and removes none.
+    """
     changes: list[Change] = []
     project_ids: dict[str, str] = {}  # draft project id -> curated one
+    source = extraction.source_id
+    in_scope: set[str] = set()  # the package's projects from this document
     for table in DRAFTED_TABLES:
-        old_rows = _curated(package, table)
+        try:
+            names = package.resource(table).field_names
+        except KeyError:
+            continue
+        keep = _scope(names, source, in_scope)
+        old_rows = _curated(package, table, keep)
         if old_rows is None:
             continue
+        if table == "projects":
+            in_scope = {r.get("id", "") for r in old_rows}
         pk = package.resource(table).primary_key or ["id"]
         draft = [dict(r) for r in extraction.tables.get(table, [])]
         for row in draft:  # links follow the projects' matching

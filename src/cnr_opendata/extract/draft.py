@@ -31,7 +31,7 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -272,6 +272,13 @@ def _fmt(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _number(value: str) -> str:
+    try:
+        return _fmt(Decimal(value))
+    except ArithmeticError:
+        return value
+
+
 def _folded(text: str) -> str:
     return " ".join(t.folded for t in tokens(text))
 
@@ -305,6 +312,9 @@ class _Drafter:
         self.project_row: dict[int, dict[str, str]] = {}  # id(block) -> row
         self.main_territory: dict[int, tuple[str, tuple[int, int] | None]] = {}
         self.main_stated: dict[int, bool] = {}
+        self._titles: dict[Hashable, list[str]] | None = None
+        self._figure_ids: dict[Hashable, list[str]] | None = None
+        self._event_ids: dict[tuple[str, ...], dict[Hashable, list[str]]] = {}
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -617,13 +627,14 @@ class _Drafter:
                 self.note_more("projects", row, "dates_stated", span, "verbatim")
 
     def _project_id(self, block: Block, row: dict[str, str]) -> str:
-        wanted = _folded(row["title"]).rstrip(" .")
-        for curated in self.ref.rows("projects"):
-            if curated.get("id") and _folded(curated.get("title", "")).rstrip(" .") == wanted:
-                return curated["id"]
+        ids = {r["id"] for r in self.tables["projects"] if r is not row}
+        if self._titles is None:
+            self._titles = self.ref.index("projects", lambda r: _folded(r.get("title", "")))
+        for rid in self._titles.get(_folded(row["title"]), []):
+            if rid not in ids:
+                return rid
         dep = self.ref.territories.get(row["departement_id"])
         year = self.as_of.year if self.as_of and self.as_of.year else None
-        words = [w for w in re.findall(r"[\w'-]+", row["title"]) if True]
         parts: list[str] = []
         value = row["title"]
         if block.prefix is not None:
@@ -634,7 +645,6 @@ class _Drafter:
         base = "-".join(
             x for x in (slug(dep.name) if dep else "", str(year or ""), slug(" ".join(parts))) if x
         )
-        ids = {r["id"] for r in self.tables["projects"] if r is not row}
         rid, n = base or "projet", 1
         while rid in ids:
             n += 1
@@ -1025,18 +1035,16 @@ class _Drafter:
         self._count_check(figures)
 
     def _indicator_id(self, row: dict[str, str], taken: set[str]) -> str:
-        for curated in self.ref.rows("indicators"):
-            try:
-                same = Decimal(curated.get("value") or "nan") == Decimal(row["value"])
-            except ArithmeticError:
-                same = False
-            if (
-                same
-                and curated.get("unit") == row["unit"]
-                and (curated.get("project_id") or "") == row["project_id"]
-                and curated["id"] not in taken
-            ):
-                return curated["id"]
+        if self._figure_ids is None:
+            self._figure_ids = self.ref.index(
+                "indicators",
+                lambda r: (_number(r.get("value", "")), r.get("unit", ""), r.get("project_id", "")),
+            )
+        for rid in self._figure_ids.get(
+            (_number(row["value"]), row["unit"], row["project_id"]), []
+        ):
+            if rid not in taken:
+                return rid
         scope = row["project_id"] or row["territory_id"] or "document"
         base = f"{row['unit']}-{slug(row['value'])}-{scope}"
         rid, n = base, 1
@@ -1266,13 +1274,19 @@ class _Drafter:
 
     def _event_id(self, row: dict[str, str], made: str) -> str:
         taken = {r["id"] for r in self.tables["events"] if r is not row}
-        curated = [r for r in self.ref.rows("events") if r.get("id") not in taken]
         dated = (("kind", "start_date", "territory_id"), ("kind", "start_date"))
         undated = (("kind", "territory_id"),)
         for keys in dated if row["start_date"] else undated:
-            hits = [r for r in curated if all((r.get(k) or "") == row[k] for k in keys)]
-            if len(hits) == 1:
-                return hits[0]["id"]
+            if keys not in self._event_ids:
+
+                def key(r: dict[str, str], keys: tuple[str, ...] = keys) -> tuple[str, ...]:
+                    return tuple(r.get(k) or "" for k in keys)
+
+                self._event_ids[keys] = self.ref.index("events", key)
+            hits = self._event_ids[keys].get(tuple(row[k] for k in keys), [])
+            free = [i for i in hits if i not in taken]
+            if len(hits) == 1 and free:
+                return free[0]
         rid, n = made, 1
         while rid in taken:
             n += 1

@@ -16,7 +16,7 @@ import csv
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -179,25 +179,42 @@ def _quotes(note: str) -> list[str]:
 
 @dataclass
 class Reference:
-    """What the extractor knows from a package (by default the bundled one)."""
+    """What the extractor knows from a package (by default the bundled one). Tables are read
+    when first needed; the large ones (projects, indicators, events) only through
+    :meth:`index`, streamed."""
 
     package: Package | None
     tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, package: Package | None = None) -> Reference:
-        package = package if package is not None else load_package()
-        tables: dict[str, list[dict[str, str]]] = {}
-        for resource in package.resources:
-            try:
-                with resource.path.open(encoding="utf-8-sig", newline="") as fh:
-                    tables[resource.table] = list(csv.DictReader(fh))
-            except (OSError, UnicodeDecodeError, csv.Error):
-                tables[resource.table] = []  # a broken reference table: nothing to match
-        return cls(package, tables)
+        return cls(package if package is not None else load_package())
+
+    def _stream(self, table: str) -> Iterator[dict[str, str]]:
+        if self.package is None:
+            return
+        try:
+            path = self.package.resource(table).path
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                yield from csv.DictReader(fh)
+        except (KeyError, OSError, UnicodeDecodeError, csv.Error):
+            return  # no such table, or a broken one: nothing to match
+
+    def index(
+        self, table: str, key: Callable[[dict[str, str]], Hashable]
+    ) -> dict[Hashable, list[str]]:
+        """``key(row)`` → the ids of the rows with that key, in file order."""
+        out: dict[Hashable, list[str]] = defaultdict(list)
+        for row in self._stream(table):
+            if row.get("id"):
+                out[key(row)].append(row["id"])
+        return out
 
     def rows(self, table: str) -> list[dict[str, str]]:
-        return self.tables.get(table, [])
+        """A small reference table (territories, organizations, glossary, sources…)."""
+        if table not in self.tables:
+            self.tables[table] = list(self._stream(table))
+        return self.tables[table]
 
     def schema(self, table: str) -> dict[str, Any]:
         if self.package is not None:
@@ -277,10 +294,11 @@ class Reference:
     @cached_property
     def entries(self) -> list[Entry]:
         out: list[Entry | None] = []
+        notes = {r.get("id"): r.get("note", "") for r in self.rows("territories")}
+        notes |= {r.get("id"): r.get("note", "") for r in self.rows("organizations")}
         for t in self.territories.values():
             out.append(_entry(t.id, "territory", t.name, "name"))
-            row = next(r for r in self.rows("territories") if r.get("id") == t.id)
-            out += [_entry(t.id, "territory", q, "note") for q in _quotes(row.get("note", ""))]
+            out += [_entry(t.id, "territory", q, "note") for q in _quotes(notes.get(t.id, ""))]
         firsts: dict[str, set[str]] = defaultdict(set)
         for o in self.organizations.values():
             if o.acronym:
@@ -297,8 +315,7 @@ class Reference:
                 first = o.acronym.split()[0]
                 if first != o.acronym and firsts[first] == {o.id}:
                     out.append(_entry(o.id, "organization", first, "acronym"))
-            row = next(r for r in self.rows("organizations") if r.get("id") == o.id)
-            out += [_entry(o.id, "organization", q, "note") for q in _quotes(row.get("note", ""))]
+            out += [_entry(o.id, "organization", q, "note") for q in _quotes(notes.get(o.id, ""))]
             for name in broad:
                 m = re.match(
                     rf"(.{{8,}}?)\s+(?:de la région|du|de la|de l'|des|de|en)\s+{re.escape(name)}$",
