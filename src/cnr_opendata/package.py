@@ -156,7 +156,10 @@ def load_package(path: str | Path | None = None) -> Package:
 
 
 def validate_package(
-    package: Package | str | Path | None = None, *, engine: str = "native"
+    package: Package | str | Path | None = None,
+    *,
+    engine: str = "native",
+    workers: int | None = None,
 ) -> Report:
     """Validate a package: Table Schema (types, constraints), keys, foreign keys, then the
     cross-table rules of :mod:`cnr_opendata.checks`.
@@ -164,6 +167,8 @@ def validate_package(
     ``engine="native"`` uses this project's streaming validator; ``engine="frictionless"`` runs
     frictionless-py and maps its errors to the same :class:`Problem` codes. A package that cannot
     even be loaded gives a report with one ``package-error`` or ``unsafe-path`` problem.
+    ``workers`` bounds the native engine's threads (default: ``CNR_OPENDATA_WORKERS`` or 2); the
+    report does not depend on it.
     """
     from cnr_opendata.validate import validate_loaded
 
@@ -175,4 +180,4 @@ def validate_package(
             code = "unsafe-path" if "unsafe-path" in message else "package-error"
             where = str(package or bundled_package_dir())
             return Report([Problem(where, None, None, code, message)], {"tables": 0, "rows": 0})
-    return validate_loaded(package, engine=engine)
+    return validate_loaded(package, engine=engine, workers=workers)

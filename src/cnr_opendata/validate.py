@@ -1,15 +1,25 @@
 """Table Schema validation engines.
 
-``native``: one streaming pass per table (strict CSV reading, compiled per-field checks, key
-sets), then foreign keys, then the declarative cross-table rules. ``frictionless``: the
-reference implementation, its errors mapped to the same problem codes.
-Rows are numbered as in frictionless: the header is row 1.
+``native``: each table is read once, by one of two paths that report the same problems:
+
+- row by row (:func:`_check_table_exact`): strict CSV reading (:mod:`cnr_opendata.csvio`),
+  compiled per-field checks, key sets; exact whatever the file holds. Small tables take it;
+- columnar (:mod:`cnr_opendata.columnar`): pyarrow reads the file in blocks and checks each
+  column with vectorised kernels. Large tables take it when their raw file is plain
+  (:func:`cnr_opendata.csvio.plain_csv`); any raw defect sends the table to the exact path.
+
+Tables are read in parallel threads, then foreign keys are checked between them, then the
+declarative cross-table rules (:mod:`cnr_opendata.checks`). ``frictionless``: the reference
+implementation, its errors mapped to the same problem codes. Rows are numbered as in
+frictionless: the header is row 1, rows are logical CSV records.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -45,9 +55,14 @@ def _cast_number(v: str) -> Decimal:
     return Decimal(v)
 
 
-def _boolean(field: dict[str, Any]) -> Caster:
+def _boolean_values(field: dict[str, Any]) -> tuple[set[str], set[str]]:
     true = set(field.get("trueValues", ["true", "True", "TRUE", "1"]))
     false = set(field.get("falseValues", ["false", "False", "FALSE", "0"]))
+    return true, false
+
+
+def _boolean(field: dict[str, Any]) -> Caster:
+    true, false = _boolean_values(field)
 
     def cast(v: str) -> bool:
         if v in true:
@@ -115,6 +130,9 @@ class FieldCheck:
         self.name: str = field["name"]
         self.type: str = field.get("type", "string")
         self.cast = caster_for(field)
+        true, false = _boolean_values(field)
+        #: the accepted cells of a boolean field
+        self.boolean_values: frozenset[str] = frozenset(true | false)
         c = field.get("constraints", {})
         self.required = bool(c.get("required"))
         self.unique = bool(c.get("unique"))
@@ -165,24 +183,82 @@ def _quote(value: str, limit: int = 60) -> str:
     return '"' + repr(shown)[1:-1].replace('"', '\\"') + '"'
 
 
-class _TableResult:
-    def __init__(self) -> None:
-        self.rows = 0
-        self.broken = False
-        self.keys: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
-        self.fk_pending: list[tuple[int, list[str], str, list[str], tuple[str, ...]]] = []
+#: Separator of the values of a composite key joined into one string (the columnar path sends
+#: any file holding this byte to the row-by-row path, so joined keys are unambiguous there).
+SEP = "\x1f"
 
 
-def _validate_table(
-    package: Package,
-    resource: Resource,
-    key_sets: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]],
-    wanted_keys: dict[str, set[tuple[str, ...]]],
-    problems: list[Problem],
-    broken: set[str],
-) -> _TableResult:
-    display = _display(package, resource)
-    result = _TableResult()
+class KeySet:
+    """The valid values of one key of a table: Python tuples (row-by-row path) or an Arrow
+    string array of ``SEP``-joined values (columnar path), each converted only when needed."""
+
+    def __init__(self, values: set[tuple[str, ...]] | None = None, arrow: Any = None) -> None:
+        self._py = values
+        self._arrow = arrow
+
+    @property
+    def has_python(self) -> bool:
+        return self._py is not None
+
+    def python(self) -> set[tuple[str, ...]]:
+        if self._py is None:
+            self._py = {tuple(v.split(SEP)) for v in self._arrow.to_pylist()}
+        return self._py
+
+    def arrow(self) -> Any:
+        if self._arrow is None:
+            import pyarrow as pa
+
+            self._arrow = pa.array([SEP.join(k) for k in self.python()], type=pa.string())
+        return self._arrow
+
+
+class PendingForeignKey:
+    """The references of one foreign key of a table, checked once every table is read."""
+
+    def __init__(self, fields: list[str], ref: str, ref_fields: list[str]) -> None:
+        self.fields = fields
+        self.ref = ref
+        self.ref_fields = ref_fields
+        self.rows: list[int] = []
+        self.values: list[tuple[str, ...]] = []
+
+    def missing(self, keys: KeySet) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """``(row, values)`` of each reference that is not a key of ``keys``."""
+        if keys.has_python or len(self.rows) < 1000:
+            known = keys.python()
+            for row, kv in zip(self.rows, self.values, strict=True):
+                if kv not in known:
+                    yield row, kv
+            return
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        joined = pa.array([SEP.join(kv) for kv in self.values], type=pa.string())
+        found = pc.is_in(joined, value_set=keys.arrow()).to_numpy(zero_copy_only=False)
+        for j in np.flatnonzero(~np.asarray(found, dtype=bool)):
+            yield self.rows[int(j)], self.values[int(j)]
+
+
+@dataclass
+class TableResult:
+    """What reading one table found: its problems, rows, the keys other tables refer to and its
+    own references (checked when every table is read)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
+    broken: bool = False  # header or file unusable: references to this table are not checked
+    keys: dict[tuple[str, ...], KeySet] = field(default_factory=dict)
+    references: list[Any] = field(default_factory=list)  # PendingForeignKey or columnar ones
+
+
+def _check_table_exact(
+    resource: Resource, display: str, wanted: set[tuple[str, ...]]
+) -> TableResult:
+    """The row-by-row path: exact for any file, whatever its raw defects."""
+    result = TableResult()
+    problems = result.problems
     fields = resource.schema["fields"]
     names = [f["name"] for f in fields]
     checks = [FieldCheck(f) for f in fields]
@@ -191,16 +267,22 @@ def _validate_table(
     pk_seen: dict[tuple[str, ...], int] = {}
     unique_seen: dict[int, dict[str, int]] = {i: {} for i, c in enumerate(checks) if c.unique}
     fks = [
-        (fk_fields, ref_res, ref_fields, [names.index(n) for n in fk_fields if n in names])
-        for fk_fields, ref_res, ref_fields in resource.foreign_keys()
+        (PendingForeignKey(fk_fields, ref, ref_fields), [names.index(n) for n in fk_fields])
+        for fk_fields, ref, ref_fields in resource.foreign_keys()
+        if all(n in names for n in fk_fields)
     ]
-    collect = {k: [names.index(n) for n in k] for k in wanted_keys.get(resource.name, set())}
-    for k in collect:
-        result.keys[k] = set()
+    result.references = [fk for fk, _ in fks]
+    collect = {k: [names.index(n) for n in k] for k in wanted if all(n in names for n in k)}
+    key_values: dict[tuple[str, ...], set[tuple[str, ...]]] = {k: set() for k in collect}
     width = len(names)
 
     def report(p: Problem) -> None:
+        if p.code == "missing-file":
+            result.broken = True
         problems.append(Problem(p.path, p.row, p.column, p.code, p.message, resource.name))
+
+    def add(row: int, column: str | None, code: str, message: str) -> None:
+        problems.append(Problem(display, row, column, code, message, resource.name))
 
     for row_number, cells in read_rows(resource.path, display, report):
         if row_number == 1:
@@ -209,36 +291,25 @@ def _validate_table(
                 break
             continue
         result.rows += 1
-        if not any(cells):
-            problems.append(
-                Problem(display, row_number, None, "blank-row", "the row is empty", resource.name)
-            )
+        if all(c in missing_values for c in cells):
+            add(row_number, None, "blank-row", "the row is empty")
             continue
         n = len(cells)
-        if n > width:
-            for j in range(width, n):
-                problems.append(
-                    Problem(
-                        display,
-                        row_number,
-                        None,
-                        "extra-cell",
-                        f"cell {j + 1} {_quote(cells[j])} has no column in the header",
-                        resource.name,
-                    )
-                )
+        for j in range(width, n):
+            add(
+                row_number,
+                None,
+                "extra-cell",
+                f"cell {j + 1} {_quote(cells[j])} has no column in the header",
+            )
         values: list[str | None] = []
         for i, check in enumerate(checks):
             if i >= n:
-                problems.append(
-                    Problem(
-                        display,
-                        row_number,
-                        check.name,
-                        "missing-cell",
-                        "the row has no cell for this column (truncated line?)",
-                        resource.name,
-                    )
+                add(
+                    row_number,
+                    check.name,
+                    "missing-cell",
+                    "the row has no cell for this column (truncated line?)",
                 )
                 values.append(None)
                 continue
@@ -246,78 +317,42 @@ def _validate_table(
             if v in missing_values:
                 values.append(None)
                 if check.required:
-                    problems.append(
-                        Problem(
-                            display,
-                            row_number,
-                            check.name,
-                            "constraint-error",
-                            "a value is required",
-                            resource.name,
-                        )
-                    )
+                    add(row_number, check.name, "constraint-error", "a value is required")
                 continue
             bad = check.check(v)
             if bad:
-                problems.append(
-                    Problem(display, row_number, check.name, bad[0], bad[1], resource.name)
-                )
+                add(row_number, check.name, bad[0], bad[1])
                 values.append(None)
                 continue
             values.append(v)
             if i in unique_seen:
                 first = unique_seen[i].setdefault(v, row_number)
                 if first != row_number:
-                    problems.append(
-                        Problem(
-                            display,
-                            row_number,
-                            check.name,
-                            "unique-error",
-                            f"{_quote(v)} repeats row {first}",
-                            resource.name,
-                        )
-                    )
-        if pk_idx:
+                    add(row_number, check.name, "unique-error", f"{_quote(v)} repeats row {first}")
+        if pk_idx and all(values[i] is not None for i in pk_idx):
             key = tuple(values[i] or "" for i in pk_idx)
-            if all(values[i] is not None for i in pk_idx):
-                first = pk_seen.setdefault(key, row_number)
-                if first != row_number:
-                    problems.append(
-                        Problem(
-                            display,
-                            row_number,
-                            names[pk_idx[0]],
-                            "primary-key",
-                            f"duplicate {'/'.join(names[i] for i in pk_idx)} "
-                            f"{_quote(', '.join(key))}: same as row {first}",
-                            resource.name,
-                        )
-                    )
+            first = pk_seen.setdefault(key, row_number)
+            if first != row_number:
+                add(
+                    row_number,
+                    names[pk_idx[0]],
+                    "primary-key",
+                    _duplicate_key_message([names[i] for i in pk_idx], ", ".join(key), first),
+                )
         for k, idx in collect.items():
-            kv = tuple(values[i] or "" for i in idx)
             if all(values[i] is not None for i in idx):
-                result.keys[k].add(kv)
-        for fk_fields, ref_res, ref_fields, idx in fks:
-            if len(idx) != len(fk_fields):
-                continue
-            fv = [values[i] for i in idx]
-            if all(v is None for v in fv):
-                continue
-            kv = tuple(v or "" for v in fv)
-            if ref_res in broken:
-                continue
-            known = key_sets.get(ref_res, {}).get(tuple(ref_fields))
-            if known is not None and ref_res != resource.name:
-                if kv not in known:
-                    problems.append(
-                        _fk_problem(
-                            display, resource.name, row_number, fk_fields, kv, ref_res, ref_fields
-                        )
-                    )
-            else:
-                result.fk_pending.append((row_number, fk_fields, ref_res, ref_fields, kv))
+                key_values[k].add(tuple(values[i] or "" for i in idx))
+        for fk, idx in fks:
+            # a reference is checked when any of its cells is present and valid
+            if any(values[i] is not None for i in idx):
+                fk.rows.append(row_number)
+                fk.values.append(tuple(values[i] or "" for i in idx))
+    result.keys = {k: KeySet(v) for k, v in key_values.items()}
     return result
+
+
+def _duplicate_key_message(fields: list[str], key: str, first: int) -> str:
+    return f"duplicate {'/'.join(fields)} {_quote(key)}: same as row {first}"
 
 
 def _fk_problem(
@@ -346,6 +381,7 @@ def _check_header(
     header matches the schema exactly."""
     if header == names:
         return True
+    before = len(problems)
     missing = [n for n in names if n not in header]
     extra = [h for h in header if h not in names]
     for name in missing:
@@ -385,7 +421,7 @@ def _check_header(
                         table,
                     )
                 )
-    if len(problems) and problems[-1].table == table:
+    if len(problems) > before:
         problems.append(
             Problem(
                 display,
@@ -400,7 +436,7 @@ def _check_header(
     return False
 
 
-def _display(package: Package, resource: Resource) -> str:
+def _display(resource: Resource) -> str:
     """The resource's path as the user would type it: relative to the current folder if inside."""
     try:
         return str(resource.path.relative_to(Path.cwd()))
@@ -408,318 +444,95 @@ def _display(package: Package, resource: Resource) -> str:
         return str(resource.path)
 
 
-def _order(package: Package) -> list[Resource]:
-    """Referenced tables first where the references allow it, so most foreign keys are checked
-    while streaming; cycles fall back to the descriptor order."""
-    done: list[Resource] = []
-    pending = list(package.resources)
-    while pending:
-        for r in pending:
-            deps = {ref for _, ref, _ in r.foreign_keys() if ref != r.name}
-            if deps <= {d.name for d in done}:
-                done.append(r)
-                pending.remove(r)
-                break
-        else:
-            done.append(pending.pop(0))
-    return done
+#: Tables from this size up are read by the columnar path (pyarrow); smaller ones row by row,
+#: which is as fast for them and keeps pyarrow out of small validations (a fast start).
+COLUMNAR_MIN_BYTES = 1 << 20
 
 
-# ---- columnar fast path ---------------------------------------------------------------------
-
-_TYPE_REGEX = {
-    "integer": r"^[+-]?[0-9]+$",
-    "number": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$",
-    "year": r"^[0-9]{4}$",
-    "yearmonth": r"^[0-9]{4}-(0[1-9]|1[0-2])$",
-    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-}
-_SEP = "\x1f"
-
-
-def _candidates(check: FieldCheck, col: Any) -> Any | None:
-    """A boolean array: True where a present cell may break its type or a constraint. A
-    superset of the bad cells (each candidate is checked exactly by :meth:`FieldCheck.check`)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    exotic = (
-        check.minimum is not None
-        or check.maximum is not None
-        or check.type in ("datetime", "boolean")
-    )
-    if exotic:
-        return pc.not_equal(col, "\x00never")  # all True: rare fields, checked one by one
-    bad = (
-        pa.chunked_array([pa.array([False] * len(col))])
-        if len(col) == 0
-        else pc.equal(col, "\x00never")
-    )
-    if check.type in _TYPE_REGEX:
-        bad = pc.or_(bad, pc.invert(pc.match_substring_regex(col, _TYPE_REGEX[check.type])))
-    if check.type == "date":
-        parsed = pc.strptime(col, format="%Y-%m-%d", unit="s", error_is_null=True)
-        same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), col)
-        bad = pc.or_(bad, pc.invert(pc.fill_null(same, False)))
-    if check.enum is not None:
-        bad = pc.or_(bad, pc.invert(pc.is_in(col, value_set=pa.array(sorted(check.enum)))))
-    if check.pattern is not None:
-        try:
-            ok = pc.match_substring_regex(col, f"^(?:{check.pattern_text})$")
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            return pc.not_equal(col, "\x00never")  # a pattern RE2 cannot run: check every cell
-        bad = pc.or_(bad, pc.invert(ok))
-    if check.min_length is not None or check.max_length is not None:
-        length = pc.utf8_length(col)
-        if check.min_length is not None:
-            bad = pc.or_(bad, pc.less(length, check.min_length))
-        if check.max_length is not None:
-            bad = pc.or_(bad, pc.greater(length, check.max_length))
-    return bad
-
-
-def _read_arrow(resource: Resource, names: list[str]) -> Any | None:
-    """The table as strings, or ``None`` when anything about the raw file is unusual (BOM,
-    encoding, delimiter, header, ragged or blank lines): the exact path then reports it."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
+def _check_table(resource: Resource, wanted: set[tuple[str, ...]]) -> TableResult:
+    display = _display(resource)
     try:
-        with resource.path.open("rb") as fh:
-            head = fh.read(1 << 16)
+        size = resource.path.stat().st_size
     except OSError:
-        return None
-    if head.startswith(b"\xef\xbb\xbf") or b"\x00" in head:
-        return None
-    first = head.split(b"\n", 1)[0].rstrip(b"\r")
-    if first.decode("utf-8", errors="replace") != ",".join(names):
-        return None
-    try:
-        return pacsv.read_csv(
-            resource.path,
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=True,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
-        return None
+        size = 0
+    if size >= COLUMNAR_MIN_BYTES:
+        from cnr_opendata.columnar import check_table_columnar
+
+        result = check_table_columnar(resource, display, wanted)
+        if result is not None:
+            return result
+    return _check_table_exact(resource, display, wanted)
 
 
-def _validate_table_fast(
-    package: Package,
-    resource: Resource,
-    key_sets: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]],
-    wanted_keys: dict[str, set[tuple[str, ...]]],
-    problems: list[Problem],
-    broken: set[str],
-) -> _TableResult | None:
-    """Vectorised checks with pyarrow; ``None`` means "use the exact row-by-row path"."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    fields = resource.schema["fields"]
-    names = [f["name"] for f in fields]
-    table = _read_arrow(resource, names)
-    if table is None or table.column_names != names:
-        return None
-    display = _display(package, resource)
-    result = _TableResult()
-    n = table.num_rows
-    result.rows = n
-    missing_values = pa.array(sorted(set(resource.schema.get("missingValues", [""]))))
-    columns = [table.column(i) for i in range(len(names))]
-    missing = [pc.is_in(c, value_set=missing_values) for c in columns]
-    blank = missing[0]
-    for m in missing[1:]:
-        blank = pc.and_(blank, m)
-    blank_np = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
-    for j in np.flatnonzero(blank_np):
-        problems.append(
-            Problem(display, int(j) + 2, None, "blank-row", "the row is empty", resource.name)
-        )
-    valid = []  # per column: True where the cell is present and valid
-    for i, check in enumerate(FieldCheck(f) for f in fields):
-        miss = np.asarray(missing[i].to_numpy(zero_copy_only=False), dtype=bool)
-        if check.required:
-            for j in np.flatnonzero(miss & ~blank_np):
-                problems.append(
-                    Problem(
-                        display,
-                        int(j) + 2,
-                        check.name,
-                        "constraint-error",
-                        "a value is required",
-                        resource.name,
-                    )
-                )
-        ok = ~miss & ~blank_np
-        cand = np.asarray(
-            pc.fill_null(_candidates(check, columns[i]), True).to_numpy(zero_copy_only=False),
-            dtype=bool,
-        )
-        col = columns[i]
-        for j in np.flatnonzero(cand & ok):
-            value = col[int(j)].as_py()
-            bad = check.check(value)
-            if bad:
-                problems.append(
-                    Problem(display, int(j) + 2, check.name, bad[0], bad[1], resource.name)
-                )
-                ok[j] = False
-        if check.unique:
-            _duplicates(display, resource.name, [check.name], [col], ok, "unique-error", problems)
-        valid.append(ok)
-
-    def key_array(idx: list[int]) -> Any:
-        if len(idx) == 1:
-            return columns[idx[0]]
-        return pc.binary_join_element_wise(*[columns[k] for k in idx], _SEP)
-
-    def eligible(idx: list[int]) -> Any:
-        mask = np.ones(n, dtype=bool)
-        for k in idx:
-            mask &= valid[k]
-        return mask
-
-    pk_idx = [names.index(k) for k in resource.primary_key if k in names]
-    if pk_idx:
-        _duplicates(
-            display,
-            resource.name,
-            [names[k] for k in pk_idx],
-            [key_array(pk_idx)],
-            eligible(pk_idx),
-            "primary-key",
-            problems,
-        )
-    for key in wanted_keys.get(resource.name, set()):
-        idx = [names.index(k) for k in key]
-        values = key_array(idx).to_pylist()
-        mask = eligible(idx)
-        if len(idx) == 1:
-            result.keys[key] = {(v,) for v, m in zip(values, mask, strict=True) if m}
-        else:
-            result.keys[key] = {
-                tuple(v.split(_SEP)) for v, m in zip(values, mask, strict=True) if m
-            }
-    for fk_fields, ref_res, ref_fields in resource.foreign_keys():
-        if ref_res in broken or any(f not in names for f in fk_fields):
-            continue
-        idx = [names.index(f) for f in fk_fields]
-        # a reference is checked when any of its cells is present and valid (as the exact path)
-        any_present = np.zeros(n, dtype=bool)
-        for k in idx:
-            any_present |= valid[k]
-        known = key_sets.get(ref_res, {}).get(tuple(ref_fields))
-        values = key_array(idx)
-        if known is not None and ref_res != resource.name:
-            value_set = pa.array(sorted(_SEP.join(k) for k in known), type=pa.string())
-            found = np.asarray(
-                pc.fill_null(pc.is_in(values, value_set=value_set), False).to_numpy(
-                    zero_copy_only=False
-                ),
-                dtype=bool,
-            )
-            for j in np.flatnonzero(any_present & ~found):
-                kv = tuple(str(columns[k][int(j)].as_py()) if valid[k][j] else "" for k in idx)
-                problems.append(
-                    _fk_problem(
-                        display, resource.name, int(j) + 2, fk_fields, kv, ref_res, ref_fields
-                    )
-                )
-        else:
-            for j in np.flatnonzero(any_present):
-                kv = tuple(str(columns[k][int(j)].as_py()) if valid[k][j] else "" for k in idx)
-                result.fk_pending.append((int(j) + 2, fk_fields, ref_res, ref_fields, kv))
-    return result
+def workers_for(workers: int | None = None) -> int:
+    """The number of worker processes or threads to use: ``workers``, else the environment
+    variable ``CNR_OPENDATA_WORKERS``, else up to 2 (the cores the benchmarks measured)."""
+    if workers is None:
+        env = os.environ.get("CNR_OPENDATA_WORKERS", "")
+        workers = int(env) if env.strip().isdigit() else min(2, os.cpu_count() or 1)
+    return max(1, workers)
 
 
-def _duplicates(
-    display: str,
-    table: str,
-    fields: list[str],
-    keys: list[Any],
-    mask: Any,
-    code: str,
-    problems: list[Problem],
-) -> None:
-    """Report every row whose key repeats an earlier eligible row."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    rows = np.flatnonzero(mask)
-    if len(rows) == 0:
-        return
-    encoded = pc.dictionary_encode(keys[0]).combine_chunks()
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))[rows]
-    _, first_pos, counts = np.unique(codes, return_index=True, return_counts=True)
-    if not (counts > 1).any():
-        return
-    first_row_of = dict(zip(codes[first_pos].tolist(), rows[first_pos].tolist(), strict=True))
-    dup = np.ones(len(rows), dtype=bool)
-    dup[first_pos] = False
-    dictionary = encoded.dictionary
-    for pos in np.flatnonzero(dup):
-        j, code_ = int(rows[pos]), int(codes[pos])
-        first = first_row_of[code_] + 2
-        value = str(dictionary[code_].as_py()).replace(_SEP, ", ")
-        if code == "primary-key":
-            message = f"duplicate {'/'.join(fields)} {_quote(value)}: same as row {first}"
-        else:
-            message = f"{_quote(value)} repeats row {first}"
-        problems.append(Problem(display, j + 2, fields[0], code, message, table))
-
-
-def validate_native(package: Package) -> Report:
-    problems: list[Problem] = []
+def validate_native(package: Package, *, workers: int | None = None) -> Report:
+    """Validate every table (in ``workers`` threads: pyarrow's kernels release the GIL), then
+    the foreign keys between them. The report is the same whatever ``workers`` is."""
     wanted: dict[str, set[tuple[str, ...]]] = {}
     for r in package.resources:
         for _, ref, ref_fields in r.foreign_keys():
             wanted.setdefault(ref, set()).add(tuple(ref_fields))
-    key_sets: dict[str, dict[tuple[str, ...], set[tuple[str, ...]]]] = {}
-    pending: list[tuple[Resource, _TableResult]] = []
-    broken: set[str] = set()
-    rows = 0
-    for resource in _order(package):
-        result = _validate_table_fast(package, resource, key_sets, wanted, problems, broken)
-        if result is None:
-            result = _validate_table(package, resource, key_sets, wanted, problems, broken)
-        key_sets[resource.name] = result.keys
-        if result.broken:
-            broken.add(resource.name)
-        rows += result.rows
-        pending.append((resource, result))
-    names = {r.name for r in package.resources}
-    for resource, result in pending:
-        display = _display(package, resource)
-        for row, fields, ref_res, ref_fields, kv in result.fk_pending:
-            if ref_res in broken:
+    resources = package.resources
+    n = workers_for(workers)
+    big = [r for r in resources if _size(r) >= COLUMNAR_MIN_BYTES]
+    if n > 1 and len(big) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        # largest tables first, so the two threads finish together
+        by_size = sorted(resources, key=_size, reverse=True)
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            futures = {
+                r.name: pool.submit(_check_table, r, wanted.get(r.name, set())) for r in by_size
+            }
+            results = {name: f.result() for name, f in futures.items()}
+    else:
+        results = {r.name: _check_table(r, wanted.get(r.name, set())) for r in resources}
+    problems: list[Problem] = []
+    for r in resources:
+        problems.extend(results[r.name].problems)
+    broken = {name for name, res in results.items() if res.broken}
+    for resource in resources:
+        display = _display(resource)
+        for fk in results[resource.name].references:
+            if fk.ref in broken:
                 continue
-            if ref_res not in names:
+            keys = results[fk.ref].keys.get(tuple(fk.ref_fields)) if fk.ref in results else None
+            if keys is None:
+                what = "resource" if fk.ref not in results else f"fields {fk.ref_fields} of"
                 problems.append(
                     Problem(
                         display,
                         None,
-                        fields[0],
+                        fk.fields[0],
                         "package-error",
-                        f"foreign key refers to unknown resource {ref_res!r}",
+                        f"foreign key refers to unknown {what} {fk.ref!r}",
                         resource.name,
                     )
                 )
                 continue
-            if kv not in key_sets[ref_res].get(tuple(ref_fields), set()):
+            for row, kv in fk.missing(keys):
                 problems.append(
-                    _fk_problem(display, resource.name, row, fields, kv, ref_res, ref_fields)
+                    _fk_problem(display, resource.name, row, fk.fields, kv, fk.ref, fk.ref_fields)
                 )
-    order = {r.name: i for i, r in enumerate(package.resources)}
+    order = {r.name: i for i, r in enumerate(resources)}
     problems.sort(key=lambda p: (order.get(p.table or "", 0), p.row or 0, p.column or "", p.code))
-    return Report(problems, {"tables": len(package.resources), "rows": rows})
+    rows = sum(res.rows for res in results.values())
+    return Report(problems, {"tables": len(resources), "rows": rows})
+
+
+def _size(resource: Resource) -> int:
+    try:
+        return resource.path.stat().st_size
+    except OSError:
+        return 0
 
 
 # ---- frictionless engine ---------------------------------------------------------------------
@@ -755,16 +568,16 @@ def validate_frictionless(package: Package) -> Report:
     rows = 0
     for task in freport.tasks:
         resource = by_name.get(task.name)
-        display = _display(package, resource) if resource else task.place
+        display = _display(resource) if resource else task.place
         rows += task.stats.get("rows") or 0
         for err in task.errors:
             code = _FRICTIONLESS_CODES.get(err.type, "package-error")
             row = getattr(err, "row_number", None)
             column = getattr(err, "field_name", None) or getattr(err, "label", None)
-            if code in ("foreign-key", "primary-key") and resource is not None:
-                cells = getattr(err, "cells", None)
+            if code == "foreign-key" and getattr(err, "field_names", None):
+                column = err.field_names[0]
+            elif code in ("foreign-key", "primary-key") and resource is not None:
                 column = column or _first_key_field(resource, code)
-                del cells
             problems.append(Problem(display, row, column, code, err.message, task.name))
     for err in freport.errors:
         problems.append(Problem(str(package.root), None, None, "package-error", err.message))
@@ -779,13 +592,16 @@ def _first_key_field(resource: Resource, code: str) -> str | None:
     return None
 
 
-def validate_loaded(package: Package, *, engine: str = "native") -> Report:
+def validate_loaded(
+    package: Package, *, engine: str = "native", workers: int | None = None
+) -> Report:
     """Validate a loaded package with ``engine``, then run the cross-table rules when the
-    tables themselves are valid (rules on invalid data would only repeat the same problems)."""
+    tables themselves are valid (rules on invalid data would only repeat the same problems).
+    ``workers``: threads of the native engine (see :func:`workers_for`)."""
     from cnr_opendata.checks import check_rules
 
     if engine == "native":
-        report = validate_native(package)
+        report = validate_native(package, workers=workers)
     elif engine == "frictionless":
         report = validate_frictionless(package)
     else:
@@ -796,9 +612,14 @@ def validate_loaded(package: Package, *, engine: str = "native") -> Report:
 
 
 __all__ = [
+    "COLUMNAR_MIN_BYTES",
     "FieldCheck",
+    "KeySet",
+    "PendingForeignKey",
+    "TableResult",
     "caster_for",
     "validate_frictionless",
     "validate_loaded",
     "validate_native",
+    "workers_for",
 ]
