@@ -188,8 +188,9 @@ def _write_release(
     previous: Path | None = None,
 ) -> dict[str, Any]:
     from cnr_opendata.diff import diff_packages
-    from cnr_opendata.docs import write_data_dictionary, write_site
+    from cnr_opendata.docs import write_data_dictionary
     from cnr_opendata.rdf import read_shacl_results, write_catalog, write_rdf
+    from cnr_opendata.site import write_site
 
     (tmp / "data").mkdir()
     (tmp / "schemas").mkdir()
@@ -249,14 +250,14 @@ def _write_release(
     else:
         notes = f"# Notes de version {package.version}\n\nPremière version publiée.\n"
     (tmp / "CHANGES.md").write_text(notes, encoding="utf-8", newline="\n")
-    say("writing the site")
-    write_site(released, tmp, triples=rdf_stats["triples"])
     say("writing the DCAT-AP catalogue")
     zip_name = f"{folder_name}.zip"
     zip_entry = ReleaseFile(
         zip_name, *_describe(zip_name, {}, package.name), "application/zip", None, None
     )
     write_catalog(released, tmp, [*release_files(tmp), zip_entry], base_iri=base)
+    say("writing the site")
+    write_site(released, tmp)  # after every file but the zip: it lists their checksums
     say("writing the zip")
     _write_zip(tmp, tmp / f"{folder_name}.zip")
     return stats
