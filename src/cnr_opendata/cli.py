@@ -113,8 +113,10 @@ def build(package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool
     """Validate the package, then build a release folder OUTPUT/<name>-<version>/.
 
     The release holds normalised UTF-8 CSVs, datapackage.json with sizes and sha256 hashes, the
-    data dictionary (README.md) and a .zip of the whole. The build is atomic (nothing
-    half-written on failure) and deterministic (same input, byte-identical files).
+    data dictionary (README.md), the RDF export, release notes against the previous release in
+    OUTPUT (CHANGES.md), a static site to open offline (site/index.html) and a .zip of the
+    whole. The build is atomic (nothing half-written on failure) and deterministic (same input,
+    byte-identical files). A progress bar shows on a terminal unless --quiet.
 
     \b
     Examples:
@@ -122,10 +124,12 @@ def build(package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool
       cnr-opendata build datapackage/ -o dist/
     """
     from cnr_opendata.errors import InvalidPackageError
+    from cnr_opendata.package import load_package
     from cnr_opendata.progress import Progress
     from cnr_opendata.release import build_release
 
-    progress = Progress(total=None, quiet=quiet)
+    # steps: validation, one per table, dictionary, RDF, notes, catalogue, site, zip, rename
+    progress = Progress(total=len(load_package(package).resources) + 8, quiet=quiet)
     try:
         release = build_release(package, out_dir, base_iri=base_iri, progress=progress)
     except InvalidPackageError as exc:
