@@ -89,3 +89,61 @@ def test_each_build_writes_release_notes_against_the_previous_release(
     notes = (second / "CHANGES.md").read_text(encoding="utf-8")
     assert "Par rapport à la version 1.0.0 : 1 ligne(s) ajoutée(s)" in notes
     assert "- ajoutée : `sas`" in notes
+
+
+def _release_copy(release: Path, out: Path, name: str, version: str) -> Path:
+    """A copy of ``release`` claiming another package name or version."""
+    target = out / f"{name}-{version}"
+    shutil.copytree(release, target, ignore=shutil.ignore_patterns(".store"))
+    path = target / "datapackage.json"
+    d = json.loads(path.read_text(encoding="utf-8"))
+    d.update(name=name, version=version)
+    path.write_text(json.dumps(d, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+def test_release_notes_compare_with_the_highest_lower_version_of_the_same_package(
+    real_release: Path, write_package, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    _release_copy(real_release, out, "cnr-sante-projets", "1.0.0")
+    _release_copy(real_release, out, "cnr-sante-projets", "0.9.0")
+    newer = _release_copy(real_release, out, "cnr-sante-projets", "1.10.0")  # built last
+    (newer / "data" / "glossary.csv").write_text("id\n", encoding="utf-8")
+    _release_copy(real_release, out, "cnr-sante-projets-mentale", "1.0.5")  # another package
+
+    def version(d: dict) -> None:
+        d["version"] = "1.2.0"
+
+    notes = (build_release(write_package(descriptor=version), out).path / "CHANGES.md").read_text(
+        encoding="utf-8"
+    )
+    assert notes == (
+        "# Notes de version 1.2.0\n\nAucune donnée ne change par rapport à la version 1.0.0.\n"
+    )
+
+
+def test_release_notes_list_new_tables_and_columns_and_cut_long_lists(
+    real_release: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import cnr_opendata.diff
+
+    new = edited_copy(real_release, tmp_path)
+    glossary = new / "data" / "glossary.csv"
+    glossary.write_text(
+        glossary.read_text(encoding="utf-8")
+        + "sap,SAP,service d'aide à la personne,,curateur,curation-cnr-opendata,\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(cnr_opendata.diff, "NOTES_LIMIT", 1)
+    notes = diff_packages(real_release, new).to_markdown()
+    assert "Par rapport à la version 1.0.0 : 2 ligne(s) ajoutée(s), 1 supprimée(s)" in notes
+    assert "- ajoutée : `sas`" in notes and "`sap`" not in notes
+    assert "- … et 1 autre(s) ligne(s) : `cnr-opendata diff` les liste toutes." in notes
+    assert (
+        "- modifiée : `var-2023-transports-var-est`, `title` : « Var-Est : développer une offre"
+        in notes
+    )
+    full = diff_packages(real_release, new)
+    assert [t.added for t in full.tables if t.table == "glossary"] == [["sas", "sap"]]

@@ -4,12 +4,16 @@ table (matched by primary key), field by field. Used for ``CHANGES.md`` in each 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cnr_opendata.package import Package, Resource, load_package
+
+#: Rows listed per table and kind of change in the release notes; ``diff`` lists them all.
+NOTES_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -105,16 +109,27 @@ class Diff:
             if t.empty:
                 continue
             lines += [f"## {t.table}", ""]
-            lines += [f"- colonne ajoutée : `{c}`" for c in t.columns_added]
-            lines += [f"- colonne supprimée : `{c}`" for c in t.columns_removed]
-            lines += [f"- ajoutée : `{k}`" for k in t.added]
-            lines += [f"- supprimée : `{k}`" for k in t.removed]
-            for rc in t.changed:
-                for fc in rc.fields:
-                    lines.append(
-                        f"- modifiée : `{rc.key}`, `{fc.field}` : « {_md(fc.old)} » → « {_md(fc.new)} »"
-                    )
+            lines += [f"- colonne ajoutée : `{_md(c)}`" for c in t.columns_added]
+            lines += [f"- colonne supprimée : `{_md(c)}`" for c in t.columns_removed]
+            entries = [f"- ajoutée : `{_md(k)}`" for k in t.added[:NOTES_LIMIT]]
+            entries += [f"- supprimée : `{_md(k)}`" for k in t.removed[:NOTES_LIMIT]]
+            for rc in t.changed[:NOTES_LIMIT]:
+                entries += [
+                    f"- modifiée : `{_md(rc.key)}`, `{_md(fc.field)}` : "
+                    f"« {_md(fc.old)} » → « {_md(fc.new)} »"
+                    for fc in rc.fields
+                ]
+            lines += entries
+            more = sum(max(len(x) - NOTES_LIMIT, 0) for x in (t.added, t.removed, t.changed))
+            if more:
+                lines.append(
+                    f"- … et {more} autre(s) ligne(s) : `cnr-opendata diff` les liste toutes."
+                )
             lines.append("")
+        for name in self.tables_added:
+            lines += [f"## {name}", "", "Nouvelle table.", ""]
+        for name in self.tables_removed:
+            lines += [f"## {name}", "", "Table supprimée.", ""]
         return "\n".join(lines).rstrip() + "\n"
 
 
@@ -124,7 +139,8 @@ def _short(value: str, limit: int = 80) -> str:
 
 
 def _md(value: str) -> str:
-    return value.replace("\n", " ").replace("<", "&lt;").replace("`", "'")
+    """A value safe inside a Markdown line: one line, no HTML, no code span break."""
+    return value.replace("\r", " ").replace("\n", " ").replace("<", "&lt;").replace("`", "'")
 
 
 def _rows(resource: Resource) -> Iterator[dict[str, str]]:
@@ -132,35 +148,51 @@ def _rows(resource: Resource) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(fh)
 
 
-def _key(resource: Resource, row: dict[str, str], position: int) -> str:
-    pk = resource.primary_key
-    return "/".join(row.get(k, "") for k in pk) if pk else f"row {position}"
+def _key(pk: list[str], row: dict[str, str], position: int) -> str:
+    return "/".join(row.get(k) or "" for k in pk) if pk else f"row {position}"
+
+
+def _digest(row: dict[str, str], columns: list[str]) -> bytes:
+    return hashlib.blake2b(
+        repr([row.get(c) or "" for c in columns]).encode(), digest_size=16
+    ).digest()
 
 
 def diff_tables(old: Resource, new: Resource) -> TableDiff:
-    """Rows of ``new`` against ``old``, matched by ``new``'s primary key."""
+    """Rows of ``new`` against ``old``, matched by ``new``'s primary key (by position when the
+    table has none), compared on the columns both have.
+
+    Memory holds a 16-byte digest per old row and the changed rows only, not the tables: the
+    old table is read twice, the new one once.
+    """
     result = TableDiff(new.name)
     old_cols, new_cols = old.field_names, new.field_names
     result.columns_added = [c for c in new_cols if c not in old_cols]
     result.columns_removed = [c for c in old_cols if c not in new_cols]
     shared = [c for c in new_cols if c in old_cols]
-    before = {_key(new, r, i): r for i, r in enumerate(_rows(old), start=2)}
-    seen: set[str] = set()
+    pk = new.primary_key
+    before = {_key(pk, r, i): _digest(r, shared) for i, r in enumerate(_rows(old), start=2)}
+    changed: dict[str, dict[str, str]] = {}
     for i, row in enumerate(_rows(new), start=2):
-        key = _key(new, row, i)
-        seen.add(key)
-        previous = before.get(key)
-        if previous is None:
+        key = _key(pk, row, i)
+        digest = before.pop(key, None)
+        if digest is None:
             result.added.append(key)
-            continue
-        changes = [
-            FieldChange(c, previous.get(c, ""), row.get(c, ""))
-            for c in shared
-            if previous.get(c, "") != row.get(c, "")
-        ]
-        if changes:
-            result.changed.append(RowChange(key, changes))
-    result.removed = [k for k in before if k not in seen]
+        elif digest != _digest(row, shared):
+            changed[key] = row
+    result.removed = list(before)  # what no new row claimed, in the old order
+    if changed:
+        fields: dict[str, list[FieldChange]] = {}
+        for i, row in enumerate(_rows(old), start=2):
+            key = _key(pk, row, i)
+            if key in changed:
+                now = changed[key]
+                fields[key] = [
+                    FieldChange(c, row.get(c) or "", now.get(c) or "")
+                    for c in shared
+                    if (row.get(c) or "") != (now.get(c) or "")
+                ]
+        result.changed = [RowChange(key, fields[key]) for key in changed if fields.get(key)]
     return result
 
 

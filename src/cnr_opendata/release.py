@@ -11,6 +11,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import unicodedata
 import zipfile
@@ -169,14 +170,30 @@ def build_release(
     return Release(final, package.name, package.version, report, stats)
 
 
+def _version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """``1.10.0`` after ``1.9.2``: numeric parts compare as numbers."""
+    return tuple((0, int(x)) if x.isdigit() else (1, x) for x in re.split(r"[.\-+]", version))
+
+
 def _previous_release(out: Path, name: str, folder_name: str) -> Path | None:
-    """The newest other release of the same package in ``out`` (for CHANGES.md), if any."""
-    others = [
-        p
-        for p in out.glob(f"{name}-*")
-        if p.is_dir() and p.name != folder_name and (p / DESCRIPTOR).is_file()
-    ]
-    return max(others, key=lambda p: p.stat().st_mtime) if others else None
+    """The release of the same package in ``out`` that CHANGES.md compares against: the highest
+    version below the one being built, else the highest other one; None for a first release.
+    Chosen by version, not by date, so the notes do not depend on when folders were touched."""
+    version = folder_name[len(name) + 1 :]
+    others = []
+    for p in out.glob(f"{name}-*"):
+        if p.name == folder_name or not (p / DESCRIPTOR).is_file():
+            continue
+        try:
+            d = json.loads((p / DESCRIPTOR).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not a release this build can compare with
+        if isinstance(d, dict) and d.get("name") == name and p.name == f"{name}-{d.get('version')}":
+            others.append((_version_key(str(d.get("version"))), p))
+    if not others:
+        return None
+    below = [o for o in others if o[0] < _version_key(version)]
+    return max(below or others)[1]
 
 
 def _write_release(
