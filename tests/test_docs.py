@@ -51,3 +51,22 @@ def test_help_does_not_import_heavy_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_citation_and_changelog_name_the_current_versions() -> None:
+    import json
+
+    import yaml
+
+    from cnr_opendata import __version__
+
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    package = json.loads((REPO / "datapackage" / "datapackage.json").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0"
+    assert str(citation["version"]) == __version__
+    dataset = citation["preferred-citation"]
+    assert dataset["type"] == "data" and str(dataset["version"]) == package["version"]
+    assert dataset["title"] == package["title"]
+    assert all(a.get("name") for a in [*citation["authors"], *dataset["authors"]])
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{__version__}] — " in changelog
