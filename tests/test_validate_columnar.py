@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import cnr_opendata.columnar as columnar
 import cnr_opendata.validate as validate
-from cnr_opendata.csvio import plain_csv, read_rows
+from cnr_opendata.csvio import is_plain_csv, plain_csv_records, read_rows
 from cnr_opendata.package import load_package
 from cnr_opendata.validate import validate_native
 
@@ -62,7 +62,7 @@ def test_a_plain_file_reads_the_same_in_pyarrow_and_in_the_strict_reader(
 ) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b\n" + b"".join(tokens))
-    if not plain_csv(path, HEADER):
+    if not is_plain_csv(path, HEADER):
         return
     problems: list = []
     strict = [cells for n, cells in read_rows(path, "t.csv", problems.append) if n > 1]
@@ -88,7 +88,7 @@ def test_a_plain_file_reads_the_same_in_pyarrow_and_in_the_strict_reader(
 def test_well_formed_files_are_plain(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(data)
-    assert plain_csv(path, HEADER)
+    assert is_plain_csv(path, HEADER)
 
 
 @pytest.mark.parametrize(
@@ -109,19 +109,23 @@ def test_well_formed_files_are_plain(tmp_path: Path, data: bytes) -> None:
 def test_raw_oddities_are_not_plain(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "t.csv"
     path.write_bytes(data)
-    assert not plain_csv(path, HEADER)
+    assert not is_plain_csv(path, HEADER)
 
 
-def test_the_scan_reads_blocks_without_losing_state(tmp_path: Path) -> None:
-    # quote runs and CRLFs across block boundaries of every possible offset
+def test_the_scan_cuts_blocks_of_whole_records(tmp_path: Path) -> None:
+    # quote runs, quoted line ends and CRLFs across block boundaries of every possible offset
     body = b"".join(b'"v%d ""q"" ,\r\nx",y\r\n' % i for i in range(200))
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b\r\n" + body)
+    whole = list(csv.reader(io.StringIO(body.decode(), newline="")))
     for block in range(5, 40):
-        assert plain_csv(path, HEADER, block=block), block
+        blocks = [bytes(b) for b in plain_csv_records(path, HEADER, block=block)]
+        assert b"".join(blocks) == body
+        rows = [r for b in blocks for r in csv.reader(io.StringIO(b.decode(), newline=""))]
+        assert rows == whole, block
     path.write_bytes(b"a,b\r\n" + body + b'"x"y,z\r\n')
     for block in range(5, 40):
-        assert not plain_csv(path, HEADER, block=block), block
+        assert not is_plain_csv(path, HEADER, block=block), block
 
 
 # ---- raw defects: the columnar path hands the table over, the report is the same -------------

@@ -29,7 +29,9 @@ from cnr_opendata.validate import (
     _quote,
 )
 
-#: Bytes per block read (pyarrow parses a block in parallel threads).
+#: Bytes per block of whole records (cut by the raw scan); one block is parsed at a time, so
+#: memory stays bounded whatever the file's size. pyarrow's streaming reader would read ahead
+#: without bound; parallelism comes from reading two tables at once.
 BLOCK_BYTES = 16 << 20
 
 #: Regular expressions (RE2) equivalent to the casters' own checks of each type.
@@ -56,31 +58,33 @@ def check_table_columnar(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from cnr_opendata.csvio import plain_csv
+    from cnr_opendata.csvio import NotPlain, plain_csv_records
 
     fields = resource.schema["fields"]
     names = [f["name"] for f in fields]
-    if not plain_csv(resource.path, names):
-        return None
     table = _Table(resource, display, names, wanted)
+    parse_options = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
+    convert_options = pacsv.ConvertOptions(
+        column_types={n: pa.string() for n in names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        check_utf8=True,
+    )
     try:
-        reader = pacsv.open_csv(
-            resource.path,
-            read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                check_utf8=True,
-            ),
-        )
-        for batch in reader:
-            if batch.schema.names != names:
-                return None
-            table.check_batch(batch)
-    except (pa.ArrowException, UnicodeDecodeError):
-        return None  # invalid UTF-8 or a ragged row: the exact path reports it
+        for records in plain_csv_records(resource.path, names, BLOCK_BYTES):
+            block = pacsv.read_csv(
+                pa.py_buffer(records),
+                # one chunk per block: the checks' cost per batch is paid once
+                read_options=pacsv.ReadOptions(
+                    column_names=names, use_threads=False, block_size=len(records) + 1
+                ),
+                parse_options=parse_options,
+                convert_options=convert_options,
+            )
+            for batch in block.combine_chunks().to_batches():
+                table.check_batch(batch)
+    except (NotPlain, pa.ArrowException):
+        return None  # a raw defect (or invalid UTF-8, a row of another width): the exact path
     return table.finish()
 
 
@@ -156,73 +160,136 @@ class _Table:
         }
         self.columns.clear()
         self.valid.clear()
+        encoded = _Encodings(columns)
         for i in self.unique:
-            self._duplicates([i], columns, valid, "unique-error")
+            self._duplicates([i], columns, valid, encoded, "unique-error")
         if self.pk:
-            self._duplicates(self.pk, columns, valid, "primary-key")
+            self._duplicates(self.pk, columns, valid, encoded, "primary-key")
         for key, idx in self.wanted.items():
-            rows = np.flatnonzero(np.logical_and.reduce([valid[k] for k in idx]))
-            self.result.keys[key] = KeySet(arrow=_joined([columns[k] for k in idx], rows))
+            eligible = np.logical_and.reduce([valid[k] for k in idx])
+            values = _joined([columns[k] for k in idx], valid, idx)
+            if not eligible.all():
+                values = values.filter(eligible)
+            self.result.keys[key] = KeySet(arrow=values)
         for fk_fields, ref, ref_fields, idx in self.fks:
             # a reference is checked when any of its cells is present and valid; an invalid or
             # missing cell counts as "" (as in the row-by-row path)
-            rows = np.flatnonzero(np.logical_or.reduce([valid[k] for k in idx]))
-            parts = [_blank_invalid(columns[k], valid[k]) for k in idx]
+            if len(idx) == 1:
+                dictionary, indices = encoded.get(idx[0])
+            else:
+                dictionary, indices = _encode(_joined([columns[k] for k in idx], valid, idx))
             self.result.references.append(
                 _ColumnarForeignKey(
-                    PendingForeignKey(fk_fields, ref, ref_fields), rows, _joined(parts, rows)
+                    PendingForeignKey(fk_fields, ref, ref_fields),
+                    np.logical_or.reduce([valid[k] for k in idx]),
+                    dictionary,
+                    indices,
                 )
             )
         return self.result
 
     def _duplicates(
-        self, idx: list[int], columns: dict[int, Any], valid: dict[int, Any], code: str
+        self,
+        idx: list[int],
+        columns: dict[int, Any],
+        valid: dict[int, Any],
+        encoded: _Encodings,
+        code: str,
     ) -> None:
         """Report every row whose key repeats an earlier row's (rows with a valid key only)."""
         import numpy as np
+        import pyarrow as pa
         import pyarrow.compute as pc
 
-        rows = np.flatnonzero(np.logical_and.reduce([valid[k] for k in idx]))
+        eligible = np.logical_and.reduce([valid[k] for k in idx])
+        rows = np.flatnonzero(eligible)
         if len(rows) == 0:
             return
-        keys = _joined([columns[k] for k in idx], rows)
-        if pc.count_distinct(keys).as_py() == len(keys):
+        if len(idx) == 1:
+            column = columns[idx[0]]
+            keys = column if len(rows) == len(column) else column.filter(eligible)
+            if pc.count_distinct(keys).as_py() == len(keys):
+                return
+        codes = encoded.key_codes(idx)[rows]
+        if len(idx) > 1 and pc.count_distinct(pa.array(codes)).as_py() == len(codes):
             return
-        encoded = pc.dictionary_encode(keys)
-        codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
-        _, first_pos = np.unique(codes, return_index=True)
-        first_row = np.empty(len(encoded.dictionary), dtype=np.int64)
-        first_row[codes[first_pos]] = rows[first_pos]
-        repeated = np.ones(len(rows), dtype=bool)
-        repeated[first_pos] = False
+        order = np.argsort(codes, kind="stable")  # equal keys: the earliest row first
+        ordered = codes[order]
+        repeat = np.flatnonzero(ordered[1:] == ordered[:-1]) + 1
+        run_start = np.maximum.accumulate(
+            np.where(np.r_[True, ordered[1:] != ordered[:-1]], np.arange(len(ordered)), 0)
+        )
         names = [self.names[k] for k in idx]
-        for pos in np.flatnonzero(repeated):
-            value = str(encoded.dictionary[int(codes[pos])].as_py()).replace(SEP, ", ")
-            first = int(first_row[codes[pos]]) + 2
+        for pos in repeat:
+            row, first = int(rows[order[pos]]), int(rows[order[run_start[pos]]])
+            value = ", ".join(str(columns[k][row].as_py()) for k in idx)
             if code == "primary-key":
-                message = _duplicate_key_message(names, value, first)
+                message = _duplicate_key_message(names, value, first + 2)
             else:
-                message = f"{_quote(value)} repeats row {first}"
-            self.problem(int(rows[pos]) + 2, names[0], code, message)
+                message = f"{_quote(value)} repeats row {first + 2}"
+            self.problem(row + 2, names[0], code, message)
+
+
+def _encode(column: Any) -> tuple[Any, Any]:
+    """(distinct values, the index of each row's value in them as a numpy array)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(column)
+    return encoded.dictionary, np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+
+
+class _Encodings:
+    """Each key column dictionary-encoded at most once (shared by keys and references)."""
+
+    def __init__(self, columns: dict[int, Any]) -> None:
+        self.columns = columns
+        self.done: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, i: int) -> tuple[Any, Any]:
+        if i not in self.done:
+            self.done[i] = _encode(self.columns[i])
+        return self.done[i]
+
+    def key_codes(self, idx: list[int]) -> Any:
+        """One int64 per row, equal exactly when the rows' values are equal in every column."""
+        import numpy as np
+
+        codes = np.zeros(len(self.columns[idx[0]]), dtype=np.int64)
+        scale = 1
+        for i in idx:
+            dictionary, indices = self.get(i)
+            size = max(len(dictionary), 1)
+            if scale * size >= 1 << 62:  # too many combinations for 64 bits: re-number
+                _, codes = np.unique(codes, return_inverse=True)
+                codes = codes.astype(np.int64)
+                scale = int(codes.max()) + 1
+            codes += indices.astype(np.int64) * scale
+            scale *= size
+        return codes
 
 
 class _ColumnarForeignKey:
-    """The references of one foreign key, as an Arrow array of joined values."""
+    """The references of one foreign key, dictionary-encoded: each distinct value is looked up
+    once."""
 
-    def __init__(self, fk: Any, rows: Any, values: Any) -> None:
+    def __init__(self, fk: PendingForeignKey, checked: Any, dictionary: Any, indices: Any) -> None:
         self.fields = fk.fields
         self.ref = fk.ref
         self.ref_fields = fk.ref_fields
-        self.rows = rows  # 0-based data row of each value
-        self.values = values
+        self.checked = checked  # per data row: whether the reference is checked
+        self.dictionary = dictionary
+        self.indices = indices
 
     def missing(self, keys: KeySet) -> Any:
         import numpy as np
         import pyarrow.compute as pc
 
-        found = pc.is_in(self.values, value_set=keys.arrow()).to_numpy(zero_copy_only=False)
-        for j in np.flatnonzero(~np.asarray(found, dtype=bool)):
-            yield int(self.rows[j]) + 2, tuple(str(self.values[int(j)].as_py()).split(SEP))
+        known = pc.is_in(self.dictionary, value_set=keys.arrow())
+        found = np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)[self.indices]
+        for j in np.flatnonzero(self.checked & ~found):
+            value = self.dictionary[int(self.indices[j])].as_py()
+            yield int(j) + 2, tuple(str(value).split(SEP))
 
 
 def _combine(chunks: list[Any]) -> Any:
@@ -235,23 +302,19 @@ def _combine(chunks: list[Any]) -> Any:
     return column.combine_chunks()
 
 
-def _joined(columns: list[Any], rows: Any) -> Any:
-    """The values of ``columns`` at ``rows``, joined with ``SEP`` when there are several."""
-    import pyarrow.compute as pc
-
-    taken = [c.take(rows) for c in columns]
-    if len(taken) == 1:
-        return taken[0]
-    return pc.binary_join_element_wise(*taken, SEP)
-
-
-def _blank_invalid(column: Any, valid: Any) -> Any:
+def _joined(columns: list[Any], valid: dict[int, Any], idx: list[int]) -> Any:
+    """The values of one key per row: the column itself, or the columns joined with ``SEP``
+    (an invalid cell of a composite key counts as "")."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if valid.all():
-        return column
-    return pc.if_else(pa.array(valid), column, "")
+    if len(columns) == 1:
+        return columns[0]
+    parts = [
+        c if valid[k].all() else pc.if_else(pa.array(valid[k]), c, "")
+        for c, k in zip(columns, idx, strict=True)
+    ]
+    return pc.binary_join_element_wise(*parts, SEP)
 
 
 def _is_missing(column: Any, missing_values: list[str]) -> Any:

@@ -7,6 +7,7 @@ results with the file and row; the rows before a fatal defect are still yielded.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -111,61 +112,94 @@ _FIELD_START = [ord(","), ord("\n")]
 _FIELD_END = [ord(","), ord("\r"), ord("\n")]
 
 
-def plain_csv(path: Path, header: list[str], block: int = 1 << 24) -> bool:
-    """``True`` when the file is read the same by any RFC 4180 parser and by :func:`read_rows`:
-    no BOM, the header is exactly ``header`` unquoted, every CR is part of a CRLF line end, no
-    0x1F byte (the separator of composite keys), and every quote opens a field, closes it
-    (followed by a comma or a line end) or doubles a quote inside it.
+class NotPlain(Exception):
+    """The file is not plain CSV: read it with :func:`read_rows`."""
+
+
+def plain_csv_records(
+    path: Path, header: list[str], block: int = 1 << 24
+) -> Iterator[bytes | memoryview]:
+    """Yield the data of a plain CSV file (after its header) in blocks of whole records of
+    about ``block`` bytes; raise :class:`NotPlain` as soon as the file is found not to be plain,
+    that is when a general CSV reader (pyarrow's) could read other cells than the strict
+    :func:`read_rows`. Memory: one block.
+
+    Plain: no BOM, the header is exactly ``header`` unquoted, every CR is part of a CRLF line
+    end, no 0x1F byte (the separator of composite keys), and every quote opens a field, closes
+    it (followed by a comma or a line end) or doubles a quote inside it.
 
     The quote check is exact and vectorised: scanning the quote characters in order, a run of
     quotes starts outside a quoted field if and only if an even number of quotes precede it
     (every quoted field holds an even number of them); outside, a run must start a field, and an
     even run (open, doubled quotes, close) must end one; inside, an odd run closes the field and
-    must end it. Encoding and row widths are checked by the reader that follows; a ``False``
-    sends the file to the exact row-by-row reader, which reports the defect.
+    must end it. A line feed with an even number of quotes before it ends a record. Encoding and
+    row widths are left to the reader that follows, which must give up on them too.
     """
     import numpy as np
 
     if any(c in name for name in header for c in ',"\r\n\x1f') or not header:
-        return False
+        raise NotPlain
     expected = ",".join(header).encode("utf-8")
-    parity = 0  # quotes seen so far, modulo 2
-    last = ord("\n")  # the byte before the block: the file start is a field start
     with path.open("rb") as fh:
-        data = fh.read(block)
+        size = os.fstat(fh.fileno()).st_size
+        data = fh.read(max(block, 1 << 16))
         if data.startswith(BOM):
-            return False
+            raise NotPlain
         end = data.find(b"\n")
         if end < 0 or data[:end].removesuffix(b"\r") != expected:
-            return False
-        while data:
+            raise NotPlain
+        pos = end + 1  # each block starts at a record start: outside quotes, a field start
+        while pos < size:
+            fh.seek(pos)
+            data = fh.read(block)
             # never cut a run of quotes or a CRLF: the checks look one byte ahead
-            while data[-1:] in (b'"', b"\r"):
-                more = fh.read(1)
-                if not more:
-                    break
-                data += more
+            while data[-1:] in (b'"', b"\r") and pos + len(data) < size:
+                data += fh.read(1)
+            at_end = pos + len(data) >= size
             if b"\x1f" in data:
-                return False
+                raise NotPlain
             if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
-                return False
-            quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+                raise NotPlain
+            array = np.frombuffer(data, dtype=np.uint8)
+            quotes = np.flatnonzero(array == ord('"'))
             if len(quotes):
                 starts = np.flatnonzero(np.diff(quotes, prepend=-2) != 1)
                 lengths = np.diff(np.append(starts, len(quotes)))
                 first_pos = quotes[starts]
-                after_pos = first_pos + lengths
-                before = np.frombuffer(data, dtype=np.uint8)[np.maximum(first_pos - 1, 0)]
-                before = np.where(first_pos == 0, last, before)
-                # a block never ends in a quote but at the file end, which ends a field
-                after = np.frombuffer(data + b"\n", dtype=np.uint8)[after_pos]
-                outside = (starts + parity) % 2 == 0
-                starts_field = np.isin(before, _FIELD_START)
-                ends_field = np.isin(after, _FIELD_END)
+                before = np.where(first_pos == 0, ord("\n"), array[np.maximum(first_pos - 1, 0)])
+                after_pos = first_pos + lengths  # past the block only at the file end
+                after = np.where(
+                    after_pos >= len(data), ord("\n"), array[np.minimum(after_pos, len(data) - 1)]
+                )
+                outside = starts % 2 == 0
                 closes = np.where(outside, lengths % 2 == 0, lengths % 2 == 1)
-                if not (starts_field | ~outside).all() or not (ends_field | ~closes).all():
-                    return False
-                parity = (parity + len(quotes)) % 2
-            last = data[-1]
-            data = fh.read(block)
-    return parity == 0
+                if not (np.isin(before, _FIELD_START) | ~outside).all():
+                    raise NotPlain
+                if not (np.isin(after, _FIELD_END) | ~closes).all():
+                    raise NotPlain
+            if at_end:
+                if len(quotes) % 2:
+                    raise NotPlain  # a quoted cell runs to the end of the file
+                yield data
+                return
+            # the last line feed outside quotes ends the records to yield
+            cut, tries = len(data), 0
+            while (cut := data.rfind(b"\n", 0, cut)) >= 0 and tries < 10_000:
+                tries += 1  # a block inside one huge quoted cell has no cut
+                if int(np.searchsorted(quotes, cut)) % 2 == 0:
+                    break
+            if cut < 0 or tries >= 10_000:
+                block *= 2  # one record longer than a block: read more at once
+                continue
+            yield memoryview(data)[: cut + 1]
+            pos += cut + 1
+
+
+def is_plain_csv(path: Path, header: list[str], block: int = 1 << 24) -> bool:
+    """Whether :func:`plain_csv_records` reads the whole file."""
+    try:
+        for _ in plain_csv_records(path, header, block):
+            pass
+    except NotPlain:
+        return False
+    return True
