@@ -109,7 +109,15 @@ def validate(package: Path | None, as_json: bool, engine: str, limit: int) -> No
 )
 @click.option("--base-iri", help="Base of every IRI (default: baseIri in datapackage.json).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the final summary line.")
-def build(package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Threads for the RDF and the zip (default: the cores available, at most 2); "
+    "the files are the same bytes whatever the number.",
+)
+def build(
+    package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool, workers: int | None
+) -> None:
     """Validate the package, then build a release folder OUTPUT/<name>-<version>/.
 
     The release holds normalised UTF-8 CSVs, datapackage.json with sizes and sha256 hashes, the
@@ -131,7 +139,9 @@ def build(package: Path | None, out_dir: Path, base_iri: str | None, quiet: bool
     # steps: validation, one per table, dictionary, RDF, notes, catalogue, site, zip, rename
     progress = Progress(total=len(load_package(package).resources) + 8, quiet=quiet)
     try:
-        release = build_release(package, out_dir, base_iri=base_iri, progress=progress)
+        release = build_release(
+            package, out_dir, base_iri=base_iri, progress=progress, workers=workers
+        )
     except InvalidPackageError as exc:
         progress.close()
         _print_report(exc.report, False, 100)

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import unicodedata
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +65,15 @@ class Release:
 _HASHES: dict[tuple[str, int, int], str] = {}
 
 
+def _remember_hashes(folder: Path, files: dict[str, tuple[str, int]]) -> None:
+    """Record the sha256 of files hashed while they were written (``name -> (sha256, bytes)``),
+    so that no one reads gigabytes of RDF again to hash them."""
+    for name, (digest, size) in files.items():
+        stat = (folder / name).stat()
+        if stat.st_size == size:
+            _HASHES[(str((folder / name).resolve()), stat.st_size, stat.st_mtime_ns)] = digest
+
+
 def _sha256(path: Path) -> str:
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
@@ -101,18 +109,26 @@ def _normalise_csv(src: Path, dst: Path) -> int:
     return max(rows, 0)
 
 
-def _write_zip(folder: Path, target: Path) -> None:
+def _write_zip(folder: Path, target: Path, workers: int | None = None) -> None:
+    """Every file of ``folder`` under ``<prefix>/`` in ``target``, sorted, with fixed dates.
+
+    Deflated by ``workers`` threads (:mod:`cnr_opendata.archive`; same bytes whatever their
+    number): level 6 for small files, level 3 above :data:`BIG_FILE` (measured on RDF: as fast
+    as level 1 and 15 % smaller, 2.5x faster than level 6 for 30 % more bytes).
+    """
+    from cnr_opendata.archive import default_workers, level_for_size, write_zip
+
     prefix = folder.name if not folder.name.startswith(".") else target.stem
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != target):
-            info = zipfile.ZipInfo(f"{prefix}/{path.relative_to(folder).as_posix()}", ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            # level 1 for big files: about 3x faster than 6 on RDF, for a few percent more bytes
-            level = 1 if path.stat().st_size > BIG_FILE else 6
-            info._compresslevel = level  # type: ignore[attr-defined]  # public as compress_level in 3.13
-            info.external_attr = 0o644 << 16
-            with path.open("rb") as fh, zf.open(info, "w") as out:
-                shutil.copyfileobj(fh, out, 1 << 20)
+    entries = [
+        (f"{prefix}/{path.relative_to(folder).as_posix()}", path)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p != target)
+    ]
+    write_zip(
+        entries,
+        target,
+        level=level_for_size(BIG_FILE, big_level=3, small_level=6),
+        workers=default_workers() if workers is None else max(1, workers),
+    )
 
 
 def _release_descriptor(
@@ -130,8 +146,12 @@ def build_release(
     *,
     base_iri: str | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Release:
     """Validate ``package`` and build ``out_dir/<name>-<version>/``.
+
+    ``workers`` threads write the RDF and the zip (default: the cores available, at most 2);
+    the files are the same bytes whatever their number.
 
     Raises :class:`InvalidPackageError` (with the report) when the package is invalid; in that
     case nothing is written. An existing release folder of the same version is replaced
@@ -155,7 +175,7 @@ def build_release(
     tmp.mkdir()
     try:
         previous = _previous_release(out, package.name, folder_name)
-        stats = _write_release(package, tmp, base, folder_name, say, previous)
+        stats = _write_release(package, tmp, base, folder_name, say, previous, workers)
         say("finishing")
         if final.exists():
             old = out / f".{folder_name}.old-{os.getpid()}"
@@ -203,10 +223,11 @@ def _write_release(
     folder_name: str,
     say: Progress,
     previous: Path | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     from cnr_opendata.diff import diff_packages
     from cnr_opendata.docs import write_data_dictionary
-    from cnr_opendata.rdf import read_shacl_results, write_catalog, write_rdf
+    from cnr_opendata.rdf import export_rdf, read_shacl_results, write_catalog
     from cnr_opendata.site import write_site
 
     (tmp / "data").mkdir()
@@ -250,7 +271,9 @@ def _write_release(
     say("writing the data dictionary")
     write_data_dictionary(released, tmp / "README.md", row_counts)
     say("writing RDF (N-Triples, Turtle, JSON-LD), CSVW metadata and SHACL report")
-    rdf_stats = write_rdf(released, tmp, base_iri=base)
+    rdf = export_rdf(released, tmp, base_iri=base, workers=workers)
+    _remember_hashes(tmp, rdf.files)  # hashed while written
+    rdf_stats = rdf.stats
     if not rdf_stats["shacl_conforms"]:
         results = read_shacl_results(tmp / "shacl-report.ttl")
         detail = "; ".join(str(r) for r in results[:5])
@@ -276,7 +299,7 @@ def _write_release(
     say("writing the site")
     write_site(released, tmp)  # after every file but the zip: it lists their checksums
     say("writing the zip")
-    _write_zip(tmp, tmp / f"{folder_name}.zip")
+    _write_zip(tmp, tmp / f"{folder_name}.zip", workers)
     return stats
 
 

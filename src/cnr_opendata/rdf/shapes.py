@@ -295,19 +295,42 @@ def validate_ntriples(
     ``sh:class`` checks are left out (their targets may be outside the sample; foreign keys were
     checked on the tables already).
     """
-    import pyshacl
     import rdflib
 
     if total is None:
         with ntriples.open("rb") as fh:
             total = sum(1 for _ in fh)
-    shapes = rdflib.Graph().parse(data=shapes_ttl, format="turtle")
     sampled = total > limit
     if sampled:
         data = _sample_graph(ntriples, total, limit)
-        _drop_class_constraints(shapes)
     else:
         data = rdflib.Graph().parse(str(ntriples), format="nt")
+    return _validate(data, shapes_ttl, sampled)
+
+
+def validate_sample(ntriples: str, shapes_ttl: str, *, sampled: bool) -> ShaclOutcome:
+    """Validate N-Triples text against shapes with pyshacl: the sample that
+    :func:`cnr_opendata.rdf.writers.write_export` keeps while it writes (every triple of the
+    subjects whose fingerprint ends with enough zero bits to keep at most 10,000 triples, plus
+    the vocabulary; everything when that is small). When ``sampled``, ``sh:class`` checks are
+    left out (their targets may be outside the sample; foreign keys were checked on the tables).
+
+    A fixed-size sample costs a fixed time whatever the export's size (pyshacl validates about
+    3,000 triples per second with these shapes); the tables themselves were validated in full.
+    """
+    import rdflib
+
+    data = rdflib.Graph().parse(data=ntriples, format="nt")
+    return _validate(data, shapes_ttl, sampled)
+
+
+def _validate(data: Any, shapes_ttl: str, sampled: bool) -> ShaclOutcome:
+    import pyshacl
+    import rdflib
+
+    shapes = rdflib.Graph().parse(data=shapes_ttl, format="turtle")
+    if sampled:
+        _drop_class_constraints(shapes)
     conforms, report_graph, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True
     )
