@@ -14,7 +14,7 @@ Declaring them in the package (not in code) lets the next press kit bring its ow
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,14 +22,60 @@ from typing import Any
 from cnr_opendata.errors import Problem
 from cnr_opendata.package import Package, Resource
 
+#: A column of a schema-valid table: an Arrow string array (large tables) or a list of str.
+Column = Any
+Tables = Mapping[str, Mapping[str, Column]]
+
+#: Tables from this size up are read with pyarrow; smaller ones with the csv module (no
+#: pyarrow import when validating a small package).
+ARROW_MIN_BYTES = 1 << 20
+
 
 def _rows(resource: Resource) -> Iterator[tuple[int, dict[str, str]]]:
     with resource.path.open(encoding="utf-8", newline="") as fh:
         yield from enumerate(csv.DictReader(fh), start=2)
 
 
-def _columns(resource: Resource, names: list[str]) -> dict[str, Any]:
-    """Some columns of a (schema-valid) table as pyarrow string arrays: vectorised rules."""
+def needed_columns(package: Package) -> dict[str, set[str]]:
+    """The columns each table must provide to the rules (resource name -> field names)."""
+    wanted: dict[str, set[str]] = {}
+    for rule in package.descriptor.get("rules", []):
+        fields = {
+            "count": list(rule.get("where", {})),
+            "within": [rule.get("field"), rule.get("container")],
+            "date-order": [rule.get("start"), rule.get("end")],
+        }.get(str(rule.get("kind")), [])
+        try:
+            name = package.resource(str(rule.get("table", ""))).name
+        except KeyError:
+            continue
+        wanted.setdefault(name, set()).update(f for f in fields if isinstance(f, str))
+    return wanted
+
+
+class _Columns:
+    """The columns of the rules' tables: given by the validator, else read once per table."""
+
+    def __init__(self, package: Package, given: Tables | None) -> None:
+        self.package = package
+        self.given = given or {}
+        self.read: dict[str, dict[str, Column]] = {}
+
+    def get(self, resource: Resource, names: list[str]) -> dict[str, Column]:
+        have = {**self.given.get(resource.name, {}), **self.read.get(resource.name, {})}
+        if not all(n in have for n in names):
+            fields = needed_columns(self.package).get(resource.name, set()) | set(names)
+            have = self.read[resource.name] = _read_columns(resource, sorted(fields))
+        return {n: have[n] for n in names}
+
+
+def _read_columns(resource: Resource, names: list[str]) -> dict[str, Column]:
+    if resource.path.stat().st_size < ARROW_MIN_BYTES:
+        columns: dict[str, list[str]] = {n: [] for n in names}
+        for _, row in _rows(resource):
+            for n in names:
+                columns[n].append(row[n])
+        return columns
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -44,6 +90,10 @@ def _columns(resource: Resource, names: list[str]) -> dict[str, Any]:
         ),
     )
     return {n: table.column(n).combine_chunks() for n in names}
+
+
+def _cell(column: Column, j: int) -> str:
+    return str(column[j] if isinstance(column, list) else column[int(j)].as_py())
 
 
 def _display(resource: Resource) -> str:
@@ -79,18 +129,22 @@ def _rule_problem(
     )
 
 
-def _check_count(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
-    import pyarrow.compute as pc
-
+def _check_count(package: Package, rule: dict[str, Any], columns: _Columns) -> Iterator[Problem]:
     table = package.resource(rule["table"])
     where: dict[str, str] = rule.get("where", {})
     if where:
-        cols = _columns(table, list(where))
-        mask = None
-        for k, v in where.items():
-            eq = pc.equal(cols[k], v)
-            mask = eq if mask is None else pc.and_(mask, eq)
-        n = int(pc.sum(mask).as_py() or 0)
+        cols = columns.get(table, list(where))
+        first = cols[next(iter(where))]
+        if isinstance(first, list):
+            n = sum(all(cols[k][j] == v for k, v in where.items()) for j in range(len(first)))
+        else:
+            import pyarrow.compute as pc
+
+            mask = None
+            for k, v in where.items():
+                eq = pc.equal(cols[k], v)
+                mask = eq if mask is None else pc.and_(mask, eq)
+            n = int(pc.sum(mask).as_py() or 0)
     else:
         n = sum(1 for _ in _rows(table))
     ind_res, indicators = _indicators(package, rule)
@@ -113,7 +167,7 @@ def _check_count(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
         )
 
 
-def _check_sum(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
+def _check_sum(package: Package, rule: dict[str, Any], columns: _Columns) -> Iterator[Problem]:
     ind_res, indicators = _indicators(package, rule)
     missing = [i for i in [*rule["parts"], rule["total"]] if i not in indicators]
     if missing:
@@ -134,58 +188,75 @@ def _check_sum(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
         )
 
 
-def _check_within(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+def _check_within(package: Package, rule: dict[str, Any], columns: _Columns) -> Iterator[Problem]:
     h = rule["hierarchy"]
     parents = {row["id"]: row[h["parent"]] for _, row in _rows(package.resource(h["table"]))}
     table = package.resource(rule["table"])
-    cols = _columns(table, [rule["field"], rule["container"]])
-    pairs = pc.binary_join_element_wise(cols[rule["field"]], cols[rule["container"]], "\x1f")
-    bad = []
-    for pair in pc.unique(pairs).to_pylist():  # each distinct (place, container) once
-        place, container = pair.split("\x1f")
-        if not place or not container:
-            continue
+    cols = columns.get(table, [rule["field"], rule["container"]])
+    places, containers = cols[rule["field"]], cols[rule["container"]]
+
+    def outside(place: str, container: str) -> bool:
         seen, node = set(), place
         while node and node != container and node not in seen:
             seen.add(node)
             node = parents.get(node, "")
-        if node != container:
-            bad.append(pair)
-    if not bad:
-        return
-    rows = np.flatnonzero(pc.is_in(pairs, value_set=pa.array(bad)).to_numpy(zero_copy_only=False))
+        return node != container
+
+    rows: list[int]
+    if isinstance(places, list):
+        pairs = list(zip(places, containers, strict=True))
+        bad = {p for p in set(pairs) if p[0] and p[1] and outside(*p)}
+        rows = [j for j, p in enumerate(pairs) if p in bad]
+    else:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        joined = pc.binary_join_element_wise(places, containers, "\x1f")
+        bad_joined = []
+        for pair in pc.unique(joined).to_pylist():  # each distinct (place, container) once
+            place, container = pair.split("\x1f")
+            if place and container and outside(place, container):
+                bad_joined.append(pair)
+        rows = []
+        if bad_joined:
+            found = pc.is_in(joined, value_set=pa.array(bad_joined, type=pa.string()))
+            rows = np.flatnonzero(found.to_numpy(zero_copy_only=False)).tolist()
     for j in rows:
-        place, container = pairs[int(j)].as_py().split("\x1f")
         yield _rule_problem(
             table,
-            int(j) + 2,
+            j + 2,
             rule["field"],
             rule,
-            f"{place!r} does not lie within {rule['container']} {container!r}",
+            f"{_cell(places, j)!r} does not lie within {rule['container']} "
+            f"{_cell(containers, j)!r}",
         )
 
 
-def _check_date_order(package: Package, rule: dict[str, Any]) -> Iterator[Problem]:
-    import numpy as np
-    import pyarrow.compute as pc
-
+def _check_date_order(
+    package: Package, rule: dict[str, Any], columns: _Columns
+) -> Iterator[Problem]:
     table = package.resource(rule["table"])
-    cols = _columns(table, [rule["start"], rule["end"]])
+    cols = columns.get(table, [rule["start"], rule["end"]])
     start, end = cols[rule["start"]], cols[rule["end"]]
-    both = pc.and_(pc.not_equal(start, ""), pc.not_equal(end, ""))
     # ISO dates compare as strings
-    wrong = pc.and_(both, pc.greater(start, end))
-    for j in np.flatnonzero(wrong.to_numpy(zero_copy_only=False)):
+    rows: list[int]
+    if isinstance(start, list):
+        rows = [j for j, (a, b) in enumerate(zip(start, end, strict=True)) if a and b and a > b]
+    else:
+        import numpy as np
+        import pyarrow.compute as pc
+
+        both = pc.and_(pc.not_equal(start, ""), pc.not_equal(end, ""))
+        wrong = pc.and_(both, pc.greater(start, end))
+        rows = np.flatnonzero(wrong.to_numpy(zero_copy_only=False)).tolist()
+    for j in rows:
         yield _rule_problem(
             table,
-            int(j) + 2,
+            j + 2,
             rule["end"],
             rule,
-            f"{rule['end']} {end[int(j)].as_py()} is before {rule['start']} {start[int(j)].as_py()}",
+            f"{rule['end']} {_cell(end, j)} is before {rule['start']} {_cell(start, j)}",
         )
 
 
@@ -197,9 +268,14 @@ _KINDS = {
 }
 
 
-def check_rules(package: Package) -> list[Problem]:
-    """Evaluate the package's ``rules`` on schema-valid tables; return the broken ones."""
+def check_rules(package: Package, tables: Tables | None = None) -> list[Problem]:
+    """Evaluate the package's ``rules`` on schema-valid tables; return the broken ones.
+
+    ``tables`` may give the columns the rules need (:func:`needed_columns`), as the validator
+    read them; the others are read from the files, each table once.
+    """
     problems: list[Problem] = []
+    columns = _Columns(package, tables)
     descriptor = str(package.root / "datapackage.json")
     for rule in package.descriptor.get("rules", []):
         check = _KINDS.get(rule.get("kind", ""))
@@ -208,7 +284,7 @@ def check_rules(package: Package) -> list[Problem]:
             problems.append(Problem(descriptor, None, None, "package-error", message))
             continue
         try:
-            problems.extend(check(package, rule))
+            problems.extend(check(package, rule, columns))
         except KeyError as exc:
             message = (
                 f"rule {rule.get('id', rule['kind'])!r} names an unknown table or column {exc}"

@@ -15,6 +15,7 @@ at the end of the table; foreign keys are returned for :func:`validate_native` t
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from cnr_opendata.errors import Problem
@@ -52,9 +53,13 @@ class _Unsure(Exception):
 
 
 def check_table_columnar(
-    resource: Resource, display: str, wanted: set[tuple[str, ...]]
+    resource: Resource,
+    display: str,
+    wanted: set[tuple[str, ...]],
+    keep: AbstractSet[str] = frozenset(),
 ) -> TableResult | None:
-    """Check ``resource`` column by column; ``None`` when its raw file needs the exact path."""
+    """Check ``resource`` column by column; ``None`` when its raw file needs the exact path.
+    ``keep``: columns to return (Arrow arrays) for the cross-table rules."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -62,7 +67,7 @@ def check_table_columnar(
 
     fields = resource.schema["fields"]
     names = [f["name"] for f in fields]
-    table = _Table(resource, display, names, wanted)
+    table = _Table(resource, display, names, wanted, keep)
     parse_options = pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False)
     convert_options = pacsv.ConvertOptions(
         column_types={n: pa.string() for n in names},
@@ -92,7 +97,12 @@ class _Table:
     """The state of one table being checked block by block."""
 
     def __init__(
-        self, resource: Resource, display: str, names: list[str], wanted: set[tuple[str, ...]]
+        self,
+        resource: Resource,
+        display: str,
+        names: list[str],
+        wanted: set[tuple[str, ...]],
+        keep: AbstractSet[str],
     ) -> None:
         self.resource = resource
         self.display = display
@@ -113,6 +123,8 @@ class _Table:
             kept.update(idx)
         for idx in self.wanted.values():
             kept.update(idx)
+        self.keep = [names.index(n) for n in keep if n in names]
+        kept.update(self.keep)
         # the key columns and, per cell, whether it is present and valid
         self.columns: dict[int, list[Any]] = {i: [] for i in sorted(kept)}
         self.valid: dict[int, list[Any]] = {i: [] for i in sorted(kept)}
@@ -160,6 +172,7 @@ class _Table:
         }
         self.columns.clear()
         self.valid.clear()
+        self.result.columns = {self.names[i]: columns[i] for i in self.keep}
         encoded = _Encodings(columns)
         for i in self.unique:
             self._duplicates([i], columns, valid, encoded, "unique-error")

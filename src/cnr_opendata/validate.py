@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -251,12 +252,17 @@ class TableResult:
     broken: bool = False  # header or file unusable: references to this table are not checked
     keys: dict[tuple[str, ...], KeySet] = field(default_factory=dict)
     references: list[Any] = field(default_factory=list)  # PendingForeignKey or columnar ones
+    columns: dict[str, Any] = field(default_factory=dict)  # kept for the cross-table rules
 
 
 def _check_table_exact(
-    resource: Resource, display: str, wanted: set[tuple[str, ...]]
+    resource: Resource,
+    display: str,
+    wanted: set[tuple[str, ...]],
+    keep: AbstractSet[str] = frozenset(),
 ) -> TableResult:
-    """The row-by-row path: exact for any file, whatever its raw defects."""
+    """The row-by-row path: exact for any file, whatever its raw defects. ``keep``: columns
+    to return (lists of cells) for the cross-table rules."""
     result = TableResult()
     problems = result.problems
     fields = resource.schema["fields"]
@@ -275,6 +281,7 @@ def _check_table_exact(
     collect = {k: [names.index(n) for n in k] for k in wanted if all(n in names for n in k)}
     key_values: dict[tuple[str, ...], set[tuple[str, ...]]] = {k: set() for k in collect}
     width = len(names)
+    kept = {names.index(n): result.columns.setdefault(n, []) for n in keep if n in names}
 
     def report(p: Problem) -> None:
         if p.code == "missing-file":
@@ -291,6 +298,8 @@ def _check_table_exact(
                 break
             continue
         result.rows += 1
+        for i, column in kept.items():
+            column.append(cells[i] if i < len(cells) else "")
         if all(c in missing_values for c in cells):
             add(row_number, None, "blank-row", "the row is empty")
             continue
@@ -449,7 +458,7 @@ def _display(resource: Resource) -> str:
 COLUMNAR_MIN_BYTES = 1 << 20
 
 
-def _check_table(resource: Resource, wanted: set[tuple[str, ...]]) -> TableResult:
+def _check_table(resource: Resource, wanted: set[tuple[str, ...]], keep: set[str]) -> TableResult:
     display = _display(resource)
     try:
         size = resource.path.stat().st_size
@@ -458,10 +467,10 @@ def _check_table(resource: Resource, wanted: set[tuple[str, ...]]) -> TableResul
     if size >= COLUMNAR_MIN_BYTES:
         from cnr_opendata.columnar import check_table_columnar
 
-        result = check_table_columnar(resource, display, wanted)
+        result = check_table_columnar(resource, display, wanted, keep)
         if result is not None:
             return result
-    return _check_table_exact(resource, display, wanted)
+    return _check_table_exact(resource, display, wanted, keep)
 
 
 def workers_for(workers: int | None = None) -> int:
@@ -476,6 +485,13 @@ def workers_for(workers: int | None = None) -> int:
 def validate_native(package: Package, *, workers: int | None = None) -> Report:
     """Validate every table (in ``workers`` threads: pyarrow's kernels release the GIL), then
     the foreign keys between them. The report is the same whatever ``workers`` is."""
+    return _validate_native(package, workers, {})[0]
+
+
+def _validate_native(
+    package: Package, workers: int | None, keep: dict[str, set[str]]
+) -> tuple[Report, dict[str, dict[str, Any]]]:
+    """The report, and the columns ``keep`` names (resource name -> fields) as read."""
     wanted: dict[str, set[tuple[str, ...]]] = {}
     for r in package.resources:
         for _, ref, ref_fields in r.foreign_keys():
@@ -483,18 +499,20 @@ def validate_native(package: Package, *, workers: int | None = None) -> Report:
     resources = package.resources
     n = workers_for(workers)
     big = [r for r in resources if _size(r) >= COLUMNAR_MIN_BYTES]
+
+    def check(r: Resource) -> TableResult:
+        return _check_table(r, wanted.get(r.name, set()), keep.get(r.name, set()))
+
     if n > 1 and len(big) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        # largest tables first, so the two threads finish together
+        # largest tables first, so the threads finish together
         by_size = sorted(resources, key=_size, reverse=True)
         with ThreadPoolExecutor(max_workers=n) as pool:
-            futures = {
-                r.name: pool.submit(_check_table, r, wanted.get(r.name, set())) for r in by_size
-            }
+            futures = {r.name: pool.submit(check, r) for r in by_size}
             results = {name: f.result() for name, f in futures.items()}
     else:
-        results = {r.name: _check_table(r, wanted.get(r.name, set())) for r in resources}
+        results = {r.name: check(r) for r in resources}
     problems: list[Problem] = []
     for r in resources:
         problems.extend(results[r.name].problems)
@@ -525,7 +543,8 @@ def validate_native(package: Package, *, workers: int | None = None) -> Report:
     order = {r.name: i for i, r in enumerate(resources)}
     problems.sort(key=lambda p: (order.get(p.table or "", 0), p.row or 0, p.column or "", p.code))
     rows = sum(res.rows for res in results.values())
-    return Report(problems, {"tables": len(resources), "rows": rows})
+    report = Report(problems, {"tables": len(resources), "rows": rows})
+    return report, {name: res.columns for name, res in results.items()}
 
 
 def _size(resource: Resource) -> int:
@@ -598,16 +617,18 @@ def validate_loaded(
     """Validate a loaded package with ``engine``, then run the cross-table rules when the
     tables themselves are valid (rules on invalid data would only repeat the same problems).
     ``workers``: threads of the native engine (see :func:`workers_for`)."""
-    from cnr_opendata.checks import check_rules
+    from cnr_opendata.checks import check_rules, needed_columns
 
+    tables: dict[str, dict[str, Any]] | None = None
     if engine == "native":
-        report = validate_native(package, workers=workers)
+        # the rules' columns come from the same reading (a large table is read once)
+        report, tables = _validate_native(package, workers, needed_columns(package))
     elif engine == "frictionless":
         report = validate_frictionless(package)
     else:
         raise ValueError(f"unknown engine {engine!r}: use 'native' or 'frictionless'")
     if report.valid:
-        report.extend(check_rules(package))
+        report.extend(check_rules(package, tables))
     return report
 
 
