@@ -76,8 +76,9 @@ def _read_columns(resource: Resource, names: list[str]) -> dict[str, Column]:
             for n in names:
                 columns[n].append(row[n])
         return columns
-    import pyarrow as pa
     import pyarrow.csv as pacsv
+
+    from cnr_opendata._arrow import pa
 
     table = pacsv.read_csv(
         resource.path,
@@ -138,7 +139,7 @@ def _check_count(package: Package, rule: dict[str, Any], columns: _Columns) -> I
         if isinstance(first, list):
             n = sum(all(cols[k][j] == v for k, v in where.items()) for j in range(len(first)))
         else:
-            import pyarrow.compute as pc
+            from cnr_opendata._arrow import pc
 
             mask = None
             for k, v in where.items():
@@ -209,8 +210,8 @@ def _check_within(package: Package, rule: dict[str, Any], columns: _Columns) -> 
         rows = [j for j, p in enumerate(pairs) if p in bad]
     else:
         import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
+
+        from cnr_opendata._arrow import pa, pc
 
         joined = pc.binary_join_element_wise(places, containers, "\x1f")
         bad_joined = []
@@ -245,7 +246,8 @@ def _check_date_order(
         rows = [j for j, (a, b) in enumerate(zip(start, end, strict=True)) if a and b and a > b]
     else:
         import numpy as np
-        import pyarrow.compute as pc
+
+        from cnr_opendata._arrow import pc
 
         both = pc.and_(pc.not_equal(start, ""), pc.not_equal(end, ""))
         wrong = pc.and_(both, pc.greater(start, end))

@@ -60,9 +60,9 @@ def check_table_columnar(
 ) -> TableResult | None:
     """Check ``resource`` column by column; ``None`` when its raw file needs the exact path.
     ``keep``: columns to return (Arrow arrays) for the cross-table rules."""
-    import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    from cnr_opendata._arrow import pa
     from cnr_opendata.csvio import NotPlain, plain_csv_records
 
     fields = resource.schema["fields"]
@@ -211,8 +211,8 @@ class _Table:
     ) -> None:
         """Report every row whose key repeats an earlier row's (rows with a valid key only)."""
         import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
+
+        from cnr_opendata._arrow import pa, pc
 
         eligible = np.logical_and.reduce([valid[k] for k in idx])
         rows = np.flatnonzero(eligible)
@@ -246,7 +246,8 @@ class _Table:
 def _encode(column: Any) -> tuple[Any, Any]:
     """(distinct values, the index of each row's value in them as a numpy array)."""
     import numpy as np
-    import pyarrow.compute as pc
+
+    from cnr_opendata._arrow import pc
 
     encoded = pc.dictionary_encode(column)
     return encoded.dictionary, np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
@@ -296,7 +297,8 @@ class _ColumnarForeignKey:
 
     def missing(self, keys: KeySet) -> Any:
         import numpy as np
-        import pyarrow.compute as pc
+
+        from cnr_opendata._arrow import pc
 
         known = pc.is_in(self.dictionary, value_set=keys.arrow())
         found = np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool)[self.indices]
@@ -307,7 +309,7 @@ class _ColumnarForeignKey:
 
 def _combine(chunks: list[Any]) -> Any:
     """One contiguous array (large offsets past 1 GiB, where 32-bit offsets would overflow)."""
-    import pyarrow as pa
+    from cnr_opendata._arrow import pa
 
     column = pa.chunked_array(chunks, type=pa.string())
     if column.nbytes > 1 << 30:
@@ -318,8 +320,7 @@ def _combine(chunks: list[Any]) -> Any:
 def _joined(columns: list[Any], valid: dict[int, Any], idx: list[int]) -> Any:
     """The values of one key per row: the column itself, or the columns joined with ``SEP``
     (an invalid cell of a composite key counts as "")."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    from cnr_opendata._arrow import pa, pc
 
     if len(columns) == 1:
         return columns[0]
@@ -332,8 +333,8 @@ def _joined(columns: list[Any], valid: dict[int, Any], idx: list[int]) -> Any:
 
 def _is_missing(column: Any, missing_values: list[str]) -> Any:
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+
+    from cnr_opendata._arrow import pa, pc
 
     if missing_values == [""]:
         mask = pc.equal(pc.binary_length(column), 0)
@@ -367,7 +368,7 @@ def _constrained(check: FieldCheck) -> bool:
 def _few_distinct(column: Any, sample: int = 8192) -> bool:
     """Whether the column looks like a code list (enums, dates, references to small tables):
     then its distinct values are checked in Python, which is exact and cheap."""
-    import pyarrow.compute as pc
+    from cnr_opendata._arrow import pc
 
     head = column.slice(0, sample)
     return int(pc.count_distinct(head).as_py()) * 8 <= len(head)
@@ -376,15 +377,16 @@ def _few_distinct(column: Any, sample: int = 8192) -> bool:
 def _np(mask: Any, null: bool = False) -> Any:
     """An Arrow boolean array as a numpy one, nulls read as ``null``."""
     import numpy as np
-    import pyarrow.compute as pc
+
+    from cnr_opendata._arrow import pc
 
     return np.asarray(pc.fill_null(mask, null).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _flags(check: FieldCheck, column: Any, present: Any) -> Any:
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+
+    from cnr_opendata._arrow import pa, pc
 
     n = len(column)
     flags = np.zeros(n, dtype=bool)
@@ -428,8 +430,8 @@ def _flags(check: FieldCheck, column: Any, present: Any) -> Any:
 def _out_of_range(check: FieldCheck, column: Any, ok: Any) -> Any:
     """Cells that may lie outside [minimum, maximum] (with a margin for float rounding)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+
+    from cnr_opendata._arrow import pa, pc
 
     if check.type in ("integer", "number"):
         try:
@@ -474,8 +476,8 @@ def _distinct_flags(check: FieldCheck, column: Any, missing: list[str]) -> Any:
     """Exact flags from the distinct values, each checked in Python (missing values are never
     flagged: a value is missing wherever it appears)."""
     import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+
+    from cnr_opendata._arrow import pa, pc
 
     skip = set(missing)
     bad = [v for v in pc.unique(column).to_pylist() if v not in skip and check.check(v)]

@@ -208,7 +208,7 @@ class KeySet:
 
     def arrow(self) -> Any:
         if self._arrow is None:
-            import pyarrow as pa
+            from cnr_opendata._arrow import pa
 
             self._arrow = pa.array([SEP.join(k) for k in self.python()], type=pa.string())
         return self._arrow
@@ -233,8 +233,8 @@ class PendingForeignKey:
                     yield row, kv
             return
         import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
+
+        from cnr_opendata._arrow import pa, pc
 
         joined = pa.array([SEP.join(kv) for kv in self.values], type=pa.string())
         found = pc.is_in(joined, value_set=keys.arrow()).to_numpy(zero_copy_only=False)

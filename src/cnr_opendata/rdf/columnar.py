@@ -35,9 +35,8 @@ from functools import reduce
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from cnr_opendata._arrow import pa, pc
 from cnr_opendata.rdf.mapping import (
     RDF_TYPE,
     XSD_DOUBLE,

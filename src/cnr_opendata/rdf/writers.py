@@ -527,8 +527,7 @@ class _Dedupe:
         self._files: dict[int, Any] = {}
 
     def _writer(self, b: int) -> Any:
-        import pyarrow as pa
-
+        from cnr_opendata._arrow import pa
         from cnr_opendata.rdf.columnar import EXTRA_SCHEMA
 
         if b not in self._writers:
@@ -538,7 +537,8 @@ class _Dedupe:
 
     def add(self, batch: Any) -> None:
         import numpy as np
-        import pyarrow as pa
+
+        from cnr_opendata._arrow import pa
 
         if batch.num_rows == 0:
             return
@@ -558,9 +558,7 @@ class _Dedupe:
     def drain(self, exclude: list[str]) -> Iterator[tuple[Any, Any, Any, int]]:
         """Per bucket: (N-Triples, Turtle, JSON-LD text, triples) without repeats, and without
         the lines in ``exclude`` (the vocabulary's, written elsewhere)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
+        from cnr_opendata._arrow import pa, pc
         from cnr_opendata.rdf.columnar import text_of
 
         for writer in self._writers.values():
@@ -614,8 +612,8 @@ class _Sampler:
 
     def _refilter(self) -> None:
         import numpy as np
-        import pyarrow as pa
-        import pyarrow.compute as pc
+
+        from cnr_opendata._arrow import pa, pc
 
         mask = np.uint64((1 << self.level) - 1)
         kept = []
@@ -655,8 +653,9 @@ def _csv_header(path: Path) -> list[str] | None:
 def _batches(plan: Any, path: Path, block_bytes: int, threads: bool) -> Iterator[Any]:
     """The rows of a table as record batches of the columns the mapping reads (strings; empty
     cells null)."""
-    import pyarrow as pa
     import pyarrow.csv as pcsv
+
+    from cnr_opendata._arrow import pa
 
     header = _csv_header(path)
     if header is None:
