@@ -17,10 +17,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnr_opendata.errors import InvalidPackageError, ReleaseError, Report
 from cnr_opendata.package import DESCRIPTOR, Package, load_package, validate_package
+
+if TYPE_CHECKING:
+    from cnr_opendata.rdf.shacl_worker import ShaclProcess
 
 #: Fixed timestamp for zip entries (the zip format cannot store earlier than 1980).
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -157,15 +160,40 @@ def build_release(
     case nothing is written. An existing release folder of the same version is replaced
     atomically.
     """
+    from cnr_opendata.rdf.shacl_worker import ShaclProcess
+
     say = progress or (lambda _msg: None)
     if not isinstance(package, Package):
         package = load_package(package)
+    base = (base_iri or package.base_iri).rstrip("/")
+    # SHACL's imports and the shapes' parsing happen on the other core while the build runs
+    with ShaclProcess(_early_shapes(package, base)) as shacl:
+        return _build(package, Path(out_dir), base, say, workers, shacl)
+
+
+def _early_shapes(package: Package, base: str) -> str | None:
+    """The SHACL shapes of ``package``, or None when its mapping is wrong (reported later)."""
+    from cnr_opendata.rdf.mapping import MappingError, mapping_of
+    from cnr_opendata.rdf.shapes import generate_shapes
+
+    try:
+        return generate_shapes(mapping_of(package), base)
+    except MappingError:
+        return None
+
+
+def _build(
+    package: Package,
+    out: Path,
+    base: str,
+    say: Progress,
+    workers: int | None,
+    shacl: ShaclProcess,
+) -> Release:
     say("validating")
     report = validate_package(package)
     if not report.valid:
         raise InvalidPackageError(report)
-    base = (base_iri or package.base_iri).rstrip("/")
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     folder_name = f"{package.name}-{package.version}"
     final = out / folder_name
@@ -175,7 +203,7 @@ def build_release(
     tmp.mkdir()
     try:
         previous = _previous_release(out, package.name, folder_name)
-        stats = _write_release(package, tmp, base, folder_name, say, previous, workers)
+        stats = _write_release(package, tmp, base, folder_name, say, previous, workers, shacl)
         say("finishing")
         if final.exists():
             old = out / f".{folder_name}.old-{os.getpid()}"
@@ -224,11 +252,12 @@ def _write_release(
     say: Progress,
     previous: Path | None = None,
     workers: int | None = None,
+    shacl: ShaclProcess | None = None,
 ) -> dict[str, Any]:
     from cnr_opendata.diff import diff_packages
     from cnr_opendata.docs import write_data_dictionary
     from cnr_opendata.rdf import export_rdf, read_shacl_results, write_catalog
-    from cnr_opendata.site import write_site
+    from cnr_opendata.site import preload_vocabulary, write_site
 
     (tmp / "data").mkdir()
     (tmp / "schemas").mkdir()
@@ -271,7 +300,10 @@ def _write_release(
     say("writing the data dictionary")
     write_data_dictionary(released, tmp / "README.md", row_counts)
     say("writing RDF (N-Triples, Turtle, JSON-LD), CSVW metadata and SHACL report")
-    rdf = export_rdf(released, tmp, base_iri=base, workers=workers)
+    if shacl is not None:
+        # while the worker validates: read the vocabulary for the site (and import rdflib)
+        shacl.while_waiting = lambda: preload_vocabulary(tmp)
+    rdf = export_rdf(released, tmp, base_iri=base, workers=workers, shacl=shacl)
     _remember_hashes(tmp, rdf.files)  # hashed while written
     rdf_stats = rdf.stats
     if not rdf_stats["shacl_conforms"]:

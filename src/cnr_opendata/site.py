@@ -208,12 +208,33 @@ def _vocab_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.ttl") if p.name != "shapes.ttl")
 
 
+#: The last vocabulary read, keyed by its files' paths, sizes and dates (see preload_vocabulary).
+_LOADED: dict[tuple[Any, ...], _Vocabulary] = {}
+
+
+def preload_vocabulary(release_dir: Path) -> None:
+    """Read the vocabulary :func:`write_site` will need, ahead of time (the build does it while
+    SHACL runs in another process). Files changed since are read again."""
+    _load_vocabulary(release_dir)
+
+
 def _load_vocabulary(release_dir: Path) -> _Vocabulary:
     folder, in_release = release_dir / "vocab", True
     if not folder.is_dir() or not _vocab_files(folder):
         folder, in_release = vocab_dir(), False
     if not folder.is_dir() or not _vocab_files(folder):
         return _Vocabulary(None, None, False)
+    key = (
+        in_release,
+        *((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in _vocab_files(folder)),
+    )
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = _read_vocabulary(folder, in_release)
+    return _LOADED[key]
+
+
+def _read_vocabulary(folder: Path, in_release: bool) -> _Vocabulary:
     import rdflib
 
     graph = rdflib.Graph()

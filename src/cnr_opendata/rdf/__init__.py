@@ -10,11 +10,14 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnr_opendata.paths import vocab_dir
 from cnr_opendata.rdf.mapping import Mapping, MappingError, mapping_of
 from cnr_opendata.rdf.shapes import ShaclResult
+
+if TYPE_CHECKING:
+    from cnr_opendata.rdf.shacl_worker import ShaclProcess
 
 __all__ = [
     "MappingError",
@@ -112,9 +115,15 @@ def write_rdf(
 
 
 def export_rdf(
-    package: Any, out_dir: Path, *, base_iri: str, workers: int | None = None
+    package: Any,
+    out_dir: Path,
+    *,
+    base_iri: str,
+    workers: int | None = None,
+    shacl: ShaclProcess | None = None,
 ) -> RdfExport:
-    """:func:`write_rdf`, also returning the size and sha256 of each RDF file."""
+    """:func:`write_rdf`, also returning the size and sha256 of each RDF file. ``shacl``: a
+    worker process started earlier that validates the sample (else it is done here)."""
     from cnr_opendata.rdf.csvw import csvw_metadata
     from cnr_opendata.rdf.shapes import generate_shapes, validate_sample
     from cnr_opendata.rdf.writers import check_base_iri, write_export
@@ -139,7 +148,8 @@ def export_rdf(
     _write_json(out / CSVW_METADATA, csvw_metadata(mapping, base, package))
     shapes_ttl = generate_shapes(mapping, base)
     _copy_vocabulary(out / "vocab", shapes_ttl)
-    outcome = validate_sample(export.sample, shapes_ttl, sampled=export.sampled)
+    check = shacl.validate if shacl is not None else validate_sample
+    outcome = check(export.sample, shapes_ttl, sampled=export.sampled)
     (out / SHACL_REPORT).write_text(outcome.report, encoding="utf-8", newline="\n")
     stats = {
         "triples": export.triples,

@@ -308,7 +308,7 @@ def validate_ntriples(
     return _validate(data, shapes_ttl, sampled)
 
 
-def validate_sample(ntriples: str, shapes_ttl: str, *, sampled: bool) -> ShaclOutcome:
+def validate_sample(ntriples: str, shapes_ttl: str | Any, *, sampled: bool) -> ShaclOutcome:
     """Validate N-Triples text against shapes with pyshacl: the sample that
     :func:`cnr_opendata.rdf.writers.write_export` keeps while it writes (every triple of the
     subjects whose fingerprint ends with enough zero bits to keep at most 10,000 triples, plus
@@ -324,12 +324,21 @@ def validate_sample(ntriples: str, shapes_ttl: str, *, sampled: bool) -> ShaclOu
     return _validate(data, shapes_ttl, sampled)
 
 
-def _validate(data: Any, shapes_ttl: str, sampled: bool) -> ShaclOutcome:
-    import pyshacl
+def parse_shapes(shapes_ttl: str) -> Any:
+    """The shapes as an rdflib graph (what :func:`validate_sample` accepts besides Turtle)."""
     import rdflib
 
-    shapes = rdflib.Graph().parse(data=shapes_ttl, format="turtle")
+    return rdflib.Graph().parse(data=shapes_ttl, format="turtle")
+
+
+def _validate(data: Any, shapes_ttl: str | Any, sampled: bool) -> ShaclOutcome:
+    import pyshacl
+
+    shapes = parse_shapes(shapes_ttl) if isinstance(shapes_ttl, str) else shapes_ttl
     if sampled:
+        import rdflib
+
+        shapes = rdflib.Graph() + shapes  # a copy: the caller's graph stays whole
         _drop_class_constraints(shapes)
     conforms, report_graph, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=True
