@@ -7,19 +7,18 @@ fixed metadata, so two builds of the same input are byte-identical.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
 import re
 import shutil
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnr_opendata.errors import InvalidPackageError, ReleaseError, Report
+from cnr_opendata.normalise import normalise_csv
 from cnr_opendata.package import DESCRIPTOR, Package, load_package, validate_package
 
 if TYPE_CHECKING:
@@ -93,23 +92,6 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(
         json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8", newline="\n"
     )
-
-
-def _normalise_csv(src: Path, dst: Path) -> int:
-    """Rewrite a valid CSV as UTF-8 (NFC), comma, LF, minimal quoting; return its data rows."""
-    rows = -1
-    with (
-        src.open(encoding="utf-8", newline="") as fin,
-        dst.open("w", encoding="utf-8", newline="") as fout,
-    ):
-        writer = csv.writer(fout, lineterminator="\n")
-        # with an LF terminator the csv module would leave a lone CR unquoted: quote that row
-        quoted = csv.writer(fout, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        for row in csv.reader(fin, strict=True):
-            cells = [unicodedata.normalize("NFC", c) for c in row]
-            (quoted if any("\r" in c for c in cells) else writer).writerow(cells)
-            rows += 1
-    return max(rows, 0)
 
 
 def _write_zip(folder: Path, target: Path, workers: int | None = None) -> None:
@@ -266,7 +248,9 @@ def _write_release(
     for res in package.resources:
         say(f"writing {res.relpath}")
         target = tmp / "data" / f"{res.table}.csv"
-        row_counts[res.name] = _normalise_csv(res.path, target)
+        header = [f["name"] for f in res.schema.get("fields", [])]
+        row_counts[res.name], digest = normalise_csv(res.path, target, header)
+        _remember_hashes(target.parent, {target.name: (digest, target.stat().st_size)})
         _write_json(tmp / "schemas" / f"{res.table}.json", res.schema)
         entry = {k: v for k, v in res.descriptor.items() if k not in ("schema", "bytes", "hash")}
         entry.update(
@@ -275,7 +259,7 @@ def _write_release(
             mediatype="text/csv",
             encoding="utf-8",
             bytes=target.stat().st_size,
-            hash=f"sha256:{_sha256(target)}",
+            hash=f"sha256:{digest}",
             schema=res.schema,
         )
         resources.append(entry)
