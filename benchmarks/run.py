@@ -9,18 +9,29 @@ separate processes with GNU time (wall seconds, peak RSS):
   to N-Triples and Turtle (benchmarks/naive_rdf.py), the latter up to --naive-max;
 
 and prints a Markdown table with the ratios. Also ``cnr-opendata --help`` and the full build of
-the real package.
+the real package (median of 5), and, per size:
 
-    python benchmarks/run.py --sizes 1e3,1e4,1e5 [--naive-max 1e5] [--out benchmarks/out]
+- up to --identity-max, the build again with ``--workers 1``: the sha256 of every file must be
+  the same as with 2 workers (the acceptance check of deterministic parallel output);
+- up to --sparql-max, SPARQL on the release: the first ``cnr-opendata query`` (builds the
+  on-disk store), a second one (what every later call pays: "ready"), and each competency query
+  of ``vocab/queries/`` run 3 times in one process (median and slowest latency).
+
+The naive RDF alternative maps the projects table only (about 16 triples per project, as in the
+issue); the build maps every table (about 62 per project): its triples/s are shown for both.
+
+    python benchmarks/run.py --sizes 1e3,1e4,1e5,1e6 [--naive-max 1e5] [--out benchmarks/out]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +58,71 @@ def timed(
     return float(wall), int(rss_kb) / 1024, proc.returncode
 
 
+def digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a release (the SPARQL store aside)."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and ".store" not in p.relative_to(folder).parts:
+            h = hashlib.sha256()
+            with p.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 22), b""):
+                    h.update(chunk)
+            out[p.relative_to(folder).as_posix()] = h.hexdigest()
+    return out
+
+
+QUERIES = HERE.parent / "vocab" / "queries"
+LATENCY = """
+import json, statistics, sys, time
+from pathlib import Path
+from cnr_opendata.query import run_query
+release, folder = Path(sys.argv[1]), Path(sys.argv[2])
+out = {}
+for q in sorted(folder.glob("*.rq")):
+    text = q.read_text(encoding="utf-8")
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        run_query(release, text, format="json")
+        times.append(time.perf_counter() - t)
+    out[q.name] = statistics.median(times)
+print(json.dumps(out))
+"""
+
+
+def sparql_rows(cli: str, size: int, release: Path) -> list[dict[str, object]]:
+    first = timed([cli, "query", "--release", str(release), "ASK {}"], limit=7200)
+    ready = timed([cli, "query", "--release", str(release), "ASK {}"])
+    proc = subprocess.run(
+        [sys.executable, "-c", LATENCY, str(release), str(QUERIES)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    latency = json.loads(proc.stdout)
+    slowest = max(latency, key=latency.get)
+    return [
+        {
+            "N": size,
+            "step": "cnr-opendata query, first call (builds the store)",
+            "wall_s": first[0],
+            "rss_mb": first[1],
+        },
+        {
+            "N": size,
+            "step": "cnr-opendata query, later calls (ready)",
+            "wall_s": ready[0],
+            "rss_mb": ready[1],
+        },
+        {
+            "N": size,
+            "step": f"{len(latency)} competency queries: median latency (slowest {latency[slowest]:.2f} s, {slowest})",
+            "wall_s": statistics.median(latency.values()),
+            "rss_mb": 0,
+        },
+    ]
+
+
 def count_rows(pkg: Path) -> int:
     return sum(
         max(sum(1 for _ in p.open(encoding="utf-8")) - 1, 0) for p in (pkg / "data").glob("*.csv")
@@ -60,6 +136,12 @@ def main() -> None:
         "--naive-max", type=float, default=1e5, help="largest N for the rdflib alternative"
     )
     parser.add_argument("--frictionless-max", type=float, default=1e6)
+    parser.add_argument(
+        "--identity-max", type=float, default=1e5, help="largest N built with 1 and 2 workers"
+    )
+    parser.add_argument(
+        "--sparql-max", type=float, default=1e5, help="largest N for the SPARQL timings"
+    )
     parser.add_argument("--out", type=Path, default=HERE / "out")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -72,8 +154,17 @@ def main() -> None:
     wall, rss, _ = timed([cli, "--help"])
     rows.append({"N": "-", "step": "cnr-opendata --help", "wall_s": wall, "rss_mb": rss})
     with tempfile.TemporaryDirectory() as tmp:
-        wall, rss, _ = timed([cli, "build", "-q", "-o", str(Path(tmp) / "real")])
-    rows.append({"N": "real package", "step": "cnr-opendata build", "wall_s": wall, "rss_mb": rss})
+        real = [timed([cli, "build", "-q", "-o", str(Path(tmp) / "real")]) for _ in range(5)]
+    wall = statistics.median(r[0] for r in real)
+    rss = max(r[1] for r in real)
+    rows.append(
+        {
+            "N": "real package",
+            "step": "cnr-opendata build (median of 5)",
+            "wall_s": wall,
+            "rss_mb": rss,
+        }
+    )
     for size in [int(float(s)) for s in args.sizes.split(",")]:
         work = Path(tempfile.mkdtemp(prefix=f"bench-{size}-"))
         try:
@@ -123,10 +214,13 @@ def main() -> None:
                     "triples": triples,
                 }
             )
+            build_row = rows[-1]
             if size <= args.naive_max and fr is not None:
+                naive_dir = work / "naive"
                 naive = timed(
-                    [sys.executable, str(HERE / "naive_rdf.py"), str(pkg), str(work / "naive")]
+                    [sys.executable, str(HERE / "naive_rdf.py"), str(pkg), str(naive_dir)]
                 )
+                naive_triples = sum(1 for _ in (naive_dir / "naive.nt").open("rb"))
                 total = fr[0] + naive[0]
                 rows.append(
                     {
@@ -134,9 +228,31 @@ def main() -> None:
                         "step": "frictionless validate + rdflib Graph + serialize (nt, ttl)",
                         "wall_s": total,
                         "rss_mb": max(fr[1], naive[1]),
+                        "triples_per_s": naive_triples / total,
+                        "triples": naive_triples,
                     }
                 )
-                rows[-2]["ratio"] = total / build[0]
+                build_row["ratio"] = total / build[0]
+                shutil.rmtree(naive_dir, ignore_errors=True)
+            if size <= args.identity_max:
+                one = timed(
+                    [cli, "build", str(pkg), "-q", "--workers", "1", "-o", str(work / "one")]
+                )
+                same = digests(release) == digests(work / "one" / release.name)
+                rows.append(
+                    {
+                        "N": size,
+                        "step": "cnr-opendata build --workers 1: every file "
+                        + ("identical (sha256) to 2 workers" if same else "DIFFERS from 2 workers"),
+                        "wall_s": one[0],
+                        "rss_mb": one[1],
+                    }
+                )
+                shutil.rmtree(work / "one", ignore_errors=True)
+                if not same:
+                    raise SystemExit(f"N={size}: the builds with 1 and 2 workers differ")
+            if size <= args.sparql_max:
+                rows.extend(sparql_rows(cli, size, release))
         finally:
             shutil.rmtree(work, ignore_errors=True)
         (args.out / "results.json").write_text(json.dumps(rows, indent=2))

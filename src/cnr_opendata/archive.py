@@ -80,12 +80,13 @@ def write_zip(
     *,
     level: Callable[[int], int] = lambda _size: 6,
     workers: int = 1,
-    block: int = BLOCK,
+    block: int | None = None,
     force_zip64: bool = False,
 ) -> None:
     """Write ``target`` with each ``(name in the archive, file)`` of ``entries``, in that
     order, with a fixed date (1980-01-01) and mode 0644. ``level(size)`` is the deflate level
     of a file of that size (0: stored)."""
+    block = BLOCK if block is None else block  # read at each call (tests shrink it)
     pool = ThreadPoolExecutor(workers, thread_name_prefix="zip") if workers > 1 else None
     written: list[_Entry] = []
     try:

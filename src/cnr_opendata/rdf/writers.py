@@ -737,9 +737,9 @@ def write_export(
     base_iri: str,
     vocabulary: Iterable[Path] = (),
     workers: int = 1,
-    block_bytes: int = BLOCK_BYTES,
-    sorted_limit: int = SORTED_LIMIT,
-    sample_limit: int = SAMPLE_LIMIT,
+    block_bytes: int | None = None,
+    sorted_limit: int | None = None,
+    sample_limit: int | None = None,
 ) -> Export:
     """Write ``<name>.nt``, ``<name>.ttl`` and ``<name>.jsonld`` into ``out_dir`` from the
     package's CSVs under ``root``, in one pass over each table, with ``workers`` threads.
@@ -757,6 +757,10 @@ def write_export(
 
     from cnr_opendata.rdf.columnar import Rendered, compile_plans
 
+    # the module's constants, read at each call (tests shrink them)
+    block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
+    sorted_limit = SORTED_LIMIT if sorted_limit is None else sorted_limit
+    sample_limit = SAMPLE_LIMIT if sample_limit is None else sample_limit
     check_base_iri(base_iri)
     base = base_iri.rstrip("/")
     out = Path(out_dir)
