@@ -19,6 +19,7 @@ from cnr_opendata.cli import cli
 from cnr_opendata.errors import QueryError, ReleaseError
 from cnr_opendata.query import (
     STAMP,
+    STORE_LAYOUT,
     find_release,
     format_table,
     iter_example_queries,
@@ -200,6 +201,19 @@ def test_store_is_built_once_then_reused(release: Path) -> None:
     assert (stamp.stat().st_mtime_ns, (release / ".store").stat().st_ino) == before
     assert again.stamp["sha256"] == first.stamp["sha256"]
     assert again.stamp["source"] == "cnr-test.nt"
+
+
+def test_a_store_of_an_older_layout_is_loaded_again_and_compacted(release: Path) -> None:
+    first = prepare_store(release)
+    assert first.stamp["layout"] == STORE_LAYOUT
+    assert first.stamp["optimize_seconds"] >= 0  # compacted after the bulk load
+    stamp_path = release / ".store" / STAMP
+    old = json.loads(stamp_path.read_text(encoding="utf-8"))
+    stamp_path.write_text(json.dumps({**old, "layout": 1}), encoding="utf-8")
+    again = prepare_store(release)
+    assert again.built  # a store from before compaction is not reused
+    assert again.stamp["layout"] == STORE_LAYOUT
+    assert run_query(release, "ASK { ?s ?p ?o }") == "true\n"
 
 
 def test_store_follows_a_changed_ntriples_file(release: Path) -> None:

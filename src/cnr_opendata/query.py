@@ -39,7 +39,7 @@ DESCRIPTOR = "datapackage.json"
 STORE_DIR = ".store"
 STAMP = "stamp.json"
 #: Bump when the store layout or stamp changes, so that old stores are rebuilt.
-STORE_LAYOUT = 1
+STORE_LAYOUT = 2  # 2: compacted after the bulk load
 
 Progress = Callable[[str], None]
 
@@ -370,9 +370,19 @@ def _build_store(ntriples: Path, home: Path, stamp: dict[str, Any]) -> dict[str,
             raise ReleaseError(
                 f"{ntriples} is not valid N-Triples ({exc}); rebuild the release"
             ) from exc
+        loaded = time.perf_counter()
+        # The bulk loader leaves overlapping files that every lookup has to merge; compacted
+        # once, joins over many subjects run 3-4x faster (13-liens-par-fondement: 30 s -> 7 s at
+        # 100,000 projects) for about a quarter more load time.
+        store.optimize()
         store.flush()
         del store  # closes RocksDB: the folder must not stay open read-write
-        stamp = {**stamp, "load_seconds": round(time.perf_counter() - started, 3)}
+        done = time.perf_counter()
+        stamp = {
+            **stamp,
+            "load_seconds": round(loaded - started, 3),
+            "optimize_seconds": round(done - loaded, 3),
+        }
         _write_json_atomic(tmp / STAMP, stamp)
         if home.exists():
             old = home.with_name(f"{home.name}.old-{os.getpid()}")
