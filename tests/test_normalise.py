@@ -6,18 +6,24 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cnr_opendata.normalise import (
+    _stable_utf8,
     is_normal_block,
+    normal_records,
     normalise_columnar,
     normalise_csv,
     normalise_rows,
 )
 
 HEADER = ["id", "title", "note"]
-cell = st.text(alphabet=st.sampled_from(list('ab ,"\n\r\u00e9e\u0301\u00ab\u00bb;\t')), max_size=12)
+# Latin-1 and punctuation the fast NFC check accepts, and characters it leaves to the slow one
+ALPHABET = list('ab ,"\n\r\u00e9e\u0301\u00ab\u00bb;\t\u2019\u2026\u2000\u0153\u1e9b\u212b')
+cell = st.text(alphabet=st.sampled_from(ALPHABET), max_size=12)
 rows_strategy = st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=30)
 
 
@@ -95,3 +101,66 @@ def test_non_nfc_text_crlf_and_extra_quotes_are_normalised_on_the_columnar_path(
     data = out.read_bytes()
     assert data == ref.read_bytes()
     assert b"\r" not in data and 'Café ""noir""'.encode() in data and b'"plain"' not in data
+
+
+def _composition_seconds() -> set[int]:
+    """Code points that are the second half of a canonical decomposition (they can compose
+    with the character before them)."""
+    import sys
+    import unicodedata
+
+    seconds = set()
+    for cp in range(sys.maxunicode + 1):
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            seconds.add(int(parts[1], 16))
+    return seconds
+
+
+def test_the_fast_nfc_ranges_hold_only_characters_that_never_change_under_nfc() -> None:
+    import unicodedata
+
+    seconds = _composition_seconds()
+    accepted = [*range(0x80, 0x180), *range(0x2002, 0x2040)]
+    for cp in accepted:
+        ch = chr(cp)
+        raw = f"a{ch}b".encode()
+        assert _stable_utf8(raw, np.frombuffer(raw, dtype=np.uint8)), hex(cp)
+        assert unicodedata.is_normalized("NFC", ch), hex(cp)
+        assert unicodedata.combining(ch) == 0 and cp not in seconds, hex(cp)
+    for cp in (0x2000, 0x2001, 0x0180, 0x0301, 0x2040, 0x212B, 0x1E9B, 0xAC00, 0x1F600):
+        raw = f"a{chr(cp)}b".encode()
+        assert not _stable_utf8(raw, np.frombuffer(raw, dtype=np.uint8)), hex(cp)
+
+
+@pytest.mark.parametrize(
+    "raw", [b"a,\xc3\n", b"a,\xe2\x80\n", b"a,\xc3\xa9\xe2\n", b"a,\xc0\xa9\n", b"a,\x80\n"]
+)
+def test_invalid_utf8_is_never_a_normal_block(raw: bytes) -> None:
+    assert not _stable_utf8(raw, np.frombuffer(raw, dtype=np.uint8))
+    assert normal_records(raw) is None
+
+
+def test_normal_records_counts_records_not_line_feeds_inside_cells() -> None:
+    block = 'a,"une\nligne, deux",c\nd,« é »,"dit ""oui"""\n'.encode()
+    assert normal_records(block) == 2
+    assert normal_records(b'a,"b",c\n') is None  # quotes that are not needed
+
+
+def test_a_write_error_in_the_writer_thread_reaches_the_caller(tmp_path: Path, monkeypatch) -> None:
+    from cnr_opendata import normalise
+
+    src, out = tmp_path / "big.csv", tmp_path / "out.csv"
+    write(src, [[f"id-{i}", "« titre »", "x"] for i in range(60_000)], csv.QUOTE_MINIMAL, "\n")
+
+    class Full:
+        def __init__(self, fh) -> None:
+            self.fh = fh
+
+        def write(self, data) -> int:
+            raise OSError(28, "No space left on device")
+
+    real = normalise._Sink.__init__
+    monkeypatch.setattr(normalise._Sink, "__init__", lambda self, fh: real(self, Full(fh)))
+    with pytest.raises(OSError, match="No space left"):
+        normalise_csv(src, out, HEADER)

@@ -77,18 +77,15 @@ def normalise_columnar(
         quoted_strings_can_be_null=False,
         check_utf8=True,
     )
-    digest = hashlib.sha256()
     rows = 0
     try:
-        with dst.open("wb") as out:
-            head = _header_line(header)
-            out.write(head)
-            digest.update(head)
+        with dst.open("wb") as out, _Sink(out) as sink:
+            sink.put(_header_line(header))
             for records in plain_csv_records(src, header, block):
-                if len(header) > 1 and is_normal_block(records):
-                    out.write(records)  # already in the normal form: as it is
-                    digest.update(records)
-                    rows += _records(records)
+                count = normal_records(records) if len(header) > 1 else None
+                if count is not None:
+                    sink.put(records)  # already in the normal form: as it is
+                    rows += count
                     continue
                 table = pacsv.read_csv(
                     pa.py_buffer(records),
@@ -99,14 +96,55 @@ def normalise_columnar(
                     convert_options=convert_options,
                 )
                 for batch in table.combine_chunks().to_batches():
-                    data = render_rows(batch.columns)
-                    out.write(data)
-                    digest.update(data)
+                    sink.put(render_rows(batch.columns))
                     rows += batch.num_rows
     except (NotPlain, pa.ArrowException):
         dst.unlink(missing_ok=True)
         return None
-    return rows, digest.hexdigest()
+    return rows, sink.hexdigest()
+
+
+class _Sink:
+    """Writes and hashes blocks in order in a thread (both release the GIL) while the caller
+    checks or renders the next block; at most two blocks wait. An error of the thread (a full
+    disk) is raised by the next :meth:`put` or on exit."""
+
+    def __init__(self, out: Any) -> None:
+        import queue
+        import threading
+
+        self.out = out
+        self.digest = hashlib.sha256()
+        self.queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="csv-sink", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.out.write(data)
+                    self.digest.update(data)
+                except BaseException as exc:  # handed to the caller's thread
+                    self.error = exc
+
+    def put(self, data: bytes | memoryview) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(data)
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
+
+    def __enter__(self) -> _Sink:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None and exc_type is None:
+            raise self.error
 
 
 def is_normal_block(data: bytes | memoryview) -> bool:
@@ -114,26 +152,34 @@ def is_normal_block(data: bytes | memoryview) -> bool:
     :func:`cnr_opendata.csvio.plain_csv_records`; more than one column) is in the normal form
     already, so it can be copied: LF line ends, the last record ended, NFC text, and every
     quoted cell needing its quotes (holding a comma, a quote or a line feed). A plain file
-    quotes every cell that needs it (a quote inside an unquoted cell is not plain).
+    quotes every cell that needs it (a quote inside an unquoted cell is not plain)."""
+    return normal_records(data) is not None
+
+
+def normal_records(data: bytes | memoryview) -> int | None:
+    """The number of records of a block in the normal form (see :func:`is_normal_block`), or
+    None when it is not in the normal form.
 
     Vectorised: in a plain block, a quote with an even index in the list of quotes opens a cell
-    unless it ends a doubled quote; one with an odd index closes it unless a quote follows.
+    unless it ends a doubled quote; one with an odd index closes it unless a quote follows. A
+    line feed ends a record when an even number of quotes precede it.
     """
     import numpy as np
 
     raw = bytes(data) if isinstance(data, memoryview) else data
     if not raw.endswith(b"\n") or b"\r" in raw:
-        return False
-    if not raw.isascii():
+        return None
+    array = np.frombuffer(raw, dtype=np.uint8)
+    if not raw.isascii() and not _stable_utf8(raw, array):
         try:
             if not unicodedata.is_normalized("NFC", raw.decode("utf-8")):
-                return False
+                return None
         except UnicodeDecodeError:
-            return False
-    array = np.frombuffer(raw, dtype=np.uint8)
+            return None
+    newlines = np.flatnonzero(array == ord("\n"))
     quotes = np.flatnonzero(array == ord('"'))
     if not len(quotes):
-        return True
+        return len(newlines)
     index = np.arange(len(quotes))
     follows = np.zeros(len(quotes), dtype=bool)  # the next byte is a quote too
     follows[:-1] = quotes[1:] == quotes[:-1] + 1
@@ -142,25 +188,42 @@ def is_normal_block(data: bytes | memoryview) -> bool:
     opens = np.flatnonzero((index % 2 == 0) & ~after_quote)
     closes = np.flatnonzero((index % 2 == 1) & ~follows)
     if len(opens) != len(closes):
-        return False  # not plain after all: let the parser decide
-    inner_quote = closes - opens > 1
-    special = np.flatnonzero((array == ord(",")) | (array == ord("\n")))
-    inner_special = np.searchsorted(special, quotes[closes]) > np.searchsorted(
-        special, quotes[opens]
-    )
-    return bool((inner_quote | inner_special).all())
+        return None  # not plain after all: let the parser decide
+    inner = closes - opens > 1  # quotes inside: a doubled quote
+    at_open, at_close = quotes[opens], quotes[closes]
+    for special in (newlines, np.flatnonzero(array == ord(","))):
+        inner |= np.searchsorted(special, at_close) > np.searchsorted(special, at_open)
+    if not inner.all():
+        return None
+    return int((np.searchsorted(quotes, newlines) % 2 == 0).sum())
 
 
-def _records(data: bytes | memoryview) -> int:
-    """The records of a normal block: its line feeds outside quotes (an even count before)."""
+def _stable_utf8(raw: bytes, array: Any) -> bool:
+    """True when ``raw`` is valid UTF-8 whose non-ASCII characters all lie in U+0080-U+017F
+    (Latin-1 and Latin Extended-A: é, à, ç, «, », œ...) or U+2002-U+203F (’, “, ”, –, —, …):
+    then it is in NFC, since none of these characters decomposes, combines or composes with
+    what precedes it (U+2000 and U+2001 do decompose: excluded; ``tests/test_normalise.py``
+    checks the ranges against the Unicode database). False means "not known": the caller
+    decodes and asks :func:`unicodedata.is_normalized` (about 3x slower on French text)."""
     import numpy as np
 
-    array = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(array == ord("\n"))
-    quotes = np.flatnonzero(array == ord('"'))
-    if not len(quotes):
-        return len(newlines)
-    return int((np.searchsorted(quotes, newlines) % 2 == 0).sum())
+    from cnr_opendata._arrow import pa
+
+    # lead bytes: C2-C5 start U+0080-U+017F; E2 80 82-BF is U+2002-U+203F; any other is unknown
+    three = np.flatnonzero(array == 0xE2)
+    if int(np.count_nonzero(array >= 0xC6)) != len(three) or b"\xc0" in raw or b"\xc1" in raw:
+        return False
+    if len(three):
+        if int(three[-1]) + 2 >= len(array):
+            return False
+        if not ((array[three + 1] == 0x80) & (array[three + 2] >= 0x82)).all():
+            return False
+    try:  # pyarrow's UTF-8 check (vectorised), without a copy
+        offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int32).tobytes())
+        pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(raw)]).cast(pa.string())
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _header_line(header: list[str]) -> bytes:
