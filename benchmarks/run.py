@@ -11,6 +11,9 @@ separate processes with GNU time (wall seconds, peak RSS):
 and prints a Markdown table with the ratios. Also ``cnr-opendata --help`` and the full build of
 the real package (median of 5), and, per size:
 
+- from --projects-only-min up, the build of a package of N projects with only the curated link
+  tables (``generate.py --projects-only``: about 20 triples per project, the issue's
+  calibration of 16), next to the full model's;
 - up to --identity-max, the build again with ``--workers 1``: the sha256 of every file must be
   the same as with 2 workers (the acceptance check of deterministic parallel output);
 - up to --sparql-max, SPARQL on the release: the first ``cnr-opendata query`` (builds the
@@ -133,6 +136,31 @@ def sparql_rows(
     ]
 
 
+def projects_only_row(cli: str, size: int, work: Path) -> dict[str, object]:
+    """The build of N projects with only the curated link tables (the issue's calibration)."""
+    pkg = work / "projects-only"
+    subprocess.run(
+        [sys.executable, str(HERE / "generate.py"), str(size), str(pkg), "--projects-only"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    out = work / "projects-only-build"
+    wall, rss, _ = timed([cli, "build", str(pkg), "-q", "-o", str(out)])
+    release = next(out.glob("*/datapackage.json")).parent
+    name = json.loads((release / "datapackage.json").read_text())["name"]
+    triples = sum(1 for _ in (release / f"{name}.nt").open("rb"))
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(pkg, ignore_errors=True)
+    return {
+        "N": size,
+        "step": f"cnr-opendata build, projects only ({triples / size:.0f} triples per project)",
+        "wall_s": wall,
+        "rss_mb": rss,
+        "triples_per_s": triples / wall,
+        "triples": triples,
+    }
+
+
 def count_rows(pkg: Path) -> int:
     return sum(
         max(sum(1 for _ in p.open(encoding="utf-8")) - 1, 0) for p in (pkg / "data").glob("*.csv")
@@ -146,6 +174,12 @@ def main() -> None:
         "--naive-max", type=float, default=1e5, help="largest N for the rdflib alternative"
     )
     parser.add_argument("--frictionless-max", type=float, default=1e6)
+    parser.add_argument(
+        "--projects-only-min",
+        type=float,
+        default=1e6,
+        help="smallest N also built as a projects-only package (about 20 triples per project)",
+    )
     parser.add_argument(
         "--identity-max", type=float, default=1e5, help="largest N built with 1 and 2 workers"
     )
@@ -245,6 +279,8 @@ def main() -> None:
                 )
                 build_row["ratio"] = total / build[0]
                 shutil.rmtree(naive_dir, ignore_errors=True)
+            if size >= args.projects_only_min:
+                rows.append(projects_only_row(cli, size, work))
             if size <= args.identity_max:
                 one = timed(
                     [cli, "build", str(pkg), "-q", "--workers", "1", "-o", str(work / "one")]
