@@ -136,6 +136,13 @@ def sparql_rows(
     ]
 
 
+def count_triples(release: Path) -> int:
+    """The lines of the release's N-Triples file (one triple each)."""
+    name = json.loads((release / "datapackage.json").read_text())["name"]
+    with (release / f"{name}.nt").open("rb") as fh:
+        return sum(1 for _ in fh)
+
+
 def projects_only_row(cli: str, size: int, work: Path) -> dict[str, object]:
     """The build of N projects with only the curated link tables (the issue's calibration)."""
     pkg = work / "projects-only"
@@ -146,9 +153,7 @@ def projects_only_row(cli: str, size: int, work: Path) -> dict[str, object]:
     )
     out = work / "projects-only-build"
     wall, rss, _ = timed([cli, "build", str(pkg), "-q", "-o", str(out)])
-    release = next(out.glob("*/datapackage.json")).parent
-    name = json.loads((release / "datapackage.json").read_text())["name"]
-    triples = sum(1 for _ in (release / f"{name}.nt").open("rb"))
+    triples = count_triples(next(out.glob("*/datapackage.json")).parent)
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(pkg, ignore_errors=True)
     return {
@@ -243,12 +248,7 @@ def main() -> None:
                 rows[-2]["ratio"] = fr[0] / nat[0]
             build = timed([cli, "build", str(pkg), "-q", "-o", str(work / "build")])
             release = next((work / "build").glob("*/datapackage.json")).parent
-            triples = sum(
-                1
-                for _ in (
-                    release / f"{json.loads((release / 'datapackage.json').read_text())['name']}.nt"
-                ).open("rb")
-            )
+            triples = count_triples(release)
             rows.append(
                 {
                     "N": size,

@@ -224,11 +224,12 @@ class _Table:
             if pc.count_distinct(keys).as_py() == len(keys):
                 return
         codes = encoded.key_codes(idx)[rows]
-        # sorted in place rather than hashed: pyarrow's count_distinct on 3 M int64 codes
-        # holds a hash table of 300 MB; a sorted copy is 8 bytes a row
-        ordered = np.sort(codes)
-        if len(idx) > 1 and not (ordered[1:] == ordered[:-1]).any():
-            return
+        if len(idx) > 1:
+            # a sorted copy rather than a hash: pyarrow's count_distinct on 3 M int64 codes
+            # holds a hash table of 300 MB; the copy is 8 bytes a row
+            ordered = np.sort(codes)
+            if not (ordered[1:] == ordered[:-1]).any():
+                return
         order = np.argsort(codes, kind="stable")  # equal keys: the earliest row first
         ordered = codes[order]
         repeat = np.flatnonzero(ordered[1:] == ordered[:-1]) + 1
